@@ -1,0 +1,263 @@
+/**
+ * The registry's one typed configuration: parsed and validated once at the edge (YAML file, flags), with every
+ * default in {@link DEFAULT_CONFIG}, and an error that names the bad field.
+ *
+ * @example
+ * ```yaml
+ * http:
+ *   addr: 0.0.0.0:5000
+ *   externalUrl: https://registry.example.com   # used in token realms; Locations are relative
+ * storage:
+ *   root: /var/lib/berth
+ *   uploadPurge: { maxAge: 24h, interval: 1h }
+ * auth:                                         # absent: no auth, like Distribution's default
+ *   issuer: berth
+ *   service: registry.example.com
+ *   tokenTtl: 5m
+ *   signingKeyFile: /etc/berth/signing-key.pem
+ *   policyFile: /etc/berth/policy.yaml
+ * ```
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parseDuration } from '../shared/duration.js';
+
+export interface HttpConfig {
+  /** host:port to listen on; port 0 picks a free port. */
+  addr: string;
+  /** The URL clients use to reach this registry (token realm, pull Secrets). Empty: derived from requests. */
+  externalUrl: string;
+  /** Honour X-Forwarded-Proto/Host when deriving the external URL (only behind a trusted proxy). */
+  trustProxy: boolean;
+}
+
+export interface StorageConfig {
+  /** Directory that holds blobs, repositories and upload sessions. */
+  root: string;
+  /** Upload sessions untouched for longer than maxAgeMs are purged every intervalMs. */
+  uploadPurge: { maxAgeMs: number; intervalMs: number };
+}
+
+export interface AuthConfig {
+  issuer: string;
+  /** The token audience (`service` in challenges). */
+  service: string;
+  /** Absolute token URL; empty: `<externalUrl>/token`. */
+  realm: string;
+  tokenTtlMs: number;
+  /** PEM private key; generated on first start when absent. */
+  signingKeyFile: string;
+  /** Extra PEM public keys (or JWKS files) still accepted for verification during a key rotation. */
+  verificationKeyFiles: string[];
+  /** YAML access policy, reloaded when the file changes. */
+  policyFile: string;
+  /** Failed logins allowed per client address and per account within a minute before 429. */
+  failedLoginsPerMinute: number;
+}
+
+export interface RegistryConfig {
+  http: HttpConfig;
+  storage: StorageConfig;
+  limits: { manifestMaxBytes: number };
+  log: { level: 'error' | 'warn' | 'info' | 'debug' };
+  /** Absent: every request is allowed (no auth). */
+  auth: AuthConfig | undefined;
+}
+
+export const DEFAULT_CONFIG: RegistryConfig = {
+  http: { addr: '127.0.0.1:5000', externalUrl: '', trustProxy: false },
+  storage: { root: './data', uploadPurge: { maxAgeMs: 24 * 3600_000, intervalMs: 3600_000 } },
+  limits: { manifestMaxBytes: 4 * 1024 * 1024 },
+  log: { level: 'info' },
+  auth: undefined,
+};
+
+export const DEFAULT_AUTH: AuthConfig = {
+  issuer: 'berth',
+  service: 'berth-registry',
+  realm: '',
+  tokenTtlMs: 5 * 60_000,
+  signingKeyFile: 'signing-key.pem',
+  verificationKeyFiles: [],
+  policyFile: 'policy.yaml',
+  failedLoginsPerMinute: 10,
+};
+
+/** A configuration problem, naming the field (`storage.uploadPurge.maxAge`). */
+export class ConfigError extends Error {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`config: ${field}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function section(parent: Obj, key: string, path: string): Obj {
+  const v = parent[key];
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(path, 'must be a mapping');
+  return v as Obj;
+}
+
+function checkKeys(obj: Obj, allowed: readonly string[], path: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) {
+      throw new ConfigError(path ? `${path}.${k}` : k, `unknown field (allowed: ${allowed.join(', ')})`);
+    }
+  }
+}
+
+function str(obj: Obj, key: string, path: string, dflt: string): string {
+  const v = obj[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'string') throw new ConfigError(path, 'must be a string');
+  return v;
+}
+
+function bool(obj: Obj, key: string, path: string, dflt: boolean): boolean {
+  const v = obj[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'boolean') throw new ConfigError(path, 'must be true or false');
+  return v;
+}
+
+function posInt(obj: Obj, key: string, path: string, dflt: number): number {
+  const v = obj[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
+    throw new ConfigError(path, 'must be a positive whole number');
+  }
+  return v;
+}
+
+function duration(obj: Obj, key: string, path: string, dfltMs: number): number {
+  const v = obj[key];
+  if (v === undefined || v === null) return dfltMs;
+  const ms = typeof v === 'number' ? v * 1000 : typeof v === 'string' ? parseDuration(v) : undefined;
+  if (ms === undefined || !(ms > 0)) throw new ConfigError(path, 'must be a duration such as 90s, 5m or 24h');
+  return ms;
+}
+
+/** Validates `host:port` (IPv6 in brackets) and returns it unchanged. */
+export function validateAddr(addr: string, field = 'http.addr'): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(addr);
+  if (!m || Number(m[2]) > 65535) throw new ConfigError(field, `"${addr}" is not host:port`);
+  return addr;
+}
+
+function validateUrl(url: string, field: string): string {
+  if (url === '') return url;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError(field, `"${url}" is not an absolute URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(field, 'must be an http or https URL');
+  return url.replace(/\/+$/, '');
+}
+
+function parseAuth(raw: Obj): AuthConfig {
+  checkKeys(
+    raw,
+    ['issuer', 'service', 'realm', 'tokenTtl', 'signingKeyFile', 'verificationKeyFiles', 'policyFile', 'failedLoginsPerMinute'],
+    'auth',
+  );
+  const d = DEFAULT_AUTH;
+  const vkf = raw.verificationKeyFiles ?? [];
+  if (!Array.isArray(vkf) || vkf.some((f) => typeof f !== 'string')) {
+    throw new ConfigError('auth.verificationKeyFiles', 'must be a list of file paths');
+  }
+  const tokenTtlMs = duration(raw, 'tokenTtl', 'auth.tokenTtl', d.tokenTtlMs);
+  if (tokenTtlMs < 60_000) throw new ConfigError('auth.tokenTtl', 'must be at least 60s (clients clamp shorter tokens)');
+  return {
+    issuer: str(raw, 'issuer', 'auth.issuer', d.issuer) || d.issuer,
+    service: str(raw, 'service', 'auth.service', d.service) || d.service,
+    realm: validateUrl(str(raw, 'realm', 'auth.realm', ''), 'auth.realm'),
+    tokenTtlMs,
+    signingKeyFile: str(raw, 'signingKeyFile', 'auth.signingKeyFile', d.signingKeyFile),
+    verificationKeyFiles: vkf as string[],
+    policyFile: str(raw, 'policyFile', 'auth.policyFile', d.policyFile),
+    failedLoginsPerMinute: posInt(raw, 'failedLoginsPerMinute', 'auth.failedLoginsPerMinute', d.failedLoginsPerMinute),
+  };
+}
+
+/** Turns parsed YAML into a validated config; throws {@link ConfigError} naming the first bad field. */
+export function parseConfig(raw: unknown): RegistryConfig {
+  const root: Obj = raw === undefined || raw === null ? {} : (raw as Obj);
+  if (typeof root !== 'object' || Array.isArray(root)) throw new ConfigError('(root)', 'must be a mapping');
+  checkKeys(root, ['http', 'storage', 'limits', 'log', 'auth'], '');
+  const d = DEFAULT_CONFIG;
+  const http = section(root, 'http', 'http');
+  checkKeys(http, ['addr', 'externalUrl', 'trustProxy'], 'http');
+  const storage = section(root, 'storage', 'storage');
+  checkKeys(storage, ['root', 'uploadPurge'], 'storage');
+  const purge = section(storage, 'uploadPurge', 'storage.uploadPurge');
+  checkKeys(purge, ['maxAge', 'interval'], 'storage.uploadPurge');
+  const limits = section(root, 'limits', 'limits');
+  checkKeys(limits, ['manifestMaxBytes'], 'limits');
+  const log = section(root, 'log', 'log');
+  checkKeys(log, ['level'], 'log');
+  const level = str(log, 'level', 'log.level', d.log.level);
+  if (!['error', 'warn', 'info', 'debug'].includes(level)) {
+    throw new ConfigError('log.level', 'must be one of error, warn, info, debug');
+  }
+  const storageRoot = str(storage, 'root', 'storage.root', d.storage.root);
+  if (storageRoot === '') throw new ConfigError('storage.root', 'must not be empty');
+  return {
+    http: {
+      addr: validateAddr(str(http, 'addr', 'http.addr', d.http.addr)),
+      externalUrl: validateUrl(str(http, 'externalUrl', 'http.externalUrl', ''), 'http.externalUrl'),
+      trustProxy: bool(http, 'trustProxy', 'http.trustProxy', d.http.trustProxy),
+    },
+    storage: {
+      root: storageRoot,
+      uploadPurge: {
+        maxAgeMs: duration(purge, 'maxAge', 'storage.uploadPurge.maxAge', d.storage.uploadPurge.maxAgeMs),
+        intervalMs: duration(purge, 'interval', 'storage.uploadPurge.interval', d.storage.uploadPurge.intervalMs),
+      },
+    },
+    limits: {
+      manifestMaxBytes: posInt(limits, 'manifestMaxBytes', 'limits.manifestMaxBytes', d.limits.manifestMaxBytes),
+    },
+    log: { level: level as RegistryConfig['log']['level'] },
+    auth: root.auth === undefined || root.auth === null ? undefined : parseAuth(section(root, 'auth', 'auth')),
+  };
+}
+
+/** Reads and validates a YAML config file; relative paths in it resolve against the file's folder. */
+export async function loadConfigFile(file: string): Promise<RegistryConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('(file)', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError('(file)', `${file} is not valid YAML: ${(err as Error).message}`);
+  }
+  return resolvePaths(parseConfig(raw), dirname(resolve(file)));
+}
+
+/** Makes relative file paths in a config file relative to the file's own folder, not the working directory. */
+export function resolvePaths(config: RegistryConfig, base: string): RegistryConfig {
+  const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  return {
+    ...config,
+    storage: { ...config.storage, root: at(config.storage.root) },
+    auth: config.auth && {
+      ...config.auth,
+      signingKeyFile: at(config.auth.signingKeyFile),
+      verificationKeyFiles: config.auth.verificationKeyFiles.map(at),
+      policyFile: at(config.auth.policyFile),
+    },
+  };
+}
