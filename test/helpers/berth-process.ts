@@ -1,0 +1,83 @@
+/**
+ * Starts a real `berth serve` process (the built CLI in dist/) on a free loopback port, for integration tests,
+ * the conformance suite, real clients and the benchmark. It waits for the JSON log line
+ * `{"message":"listening","address":"127.0.0.1:PORT"}`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+
+export interface BerthProcess {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** `127.0.0.1:PORT`, as clients name the registry. */
+  host: string;
+  storage: string;
+  child: ChildProcess;
+  /** Every log line the process printed so far (parsed JSON where possible). */
+  logs: Array<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface StartOptions {
+  storage?: string;
+  config?: string;
+  addr?: string;
+  env?: NodeJS.ProcessEnv;
+  extraArgs?: string[];
+  /** Node binary to use (default: the one running the tests). */
+  node?: string;
+}
+
+export async function startBerth(opts: StartOptions = {}): Promise<BerthProcess> {
+  const storage = opts.storage ?? (await mkdtemp(join(tmpdir(), 'berth-data-')));
+  const args = [CLI, 'serve', '--addr', opts.addr ?? '127.0.0.1:0', '--storage', storage];
+  if (opts.config) args.push('--config', opts.config);
+  args.push(...(opts.extraArgs ?? []));
+  const child = spawn(opts.node ?? process.execPath, args, {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`berth serve did not start within 20s\n${stderr}`)), 20_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        entry = { raw: line };
+      }
+      logs.push(entry);
+      if (entry.message === 'listening' && typeof entry.address === 'string') {
+        clearTimeout(timer);
+        resolve(entry.address);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`berth serve exited with ${code}\n${stderr}`));
+    });
+  });
+  return {
+    url: `http://${address}`,
+    host: address,
+    storage,
+    child,
+    logs,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
