@@ -1,0 +1,150 @@
+# shellcheck shell=bash
+# start / stop / status of the local control plane (sourced by scripts/dev-cluster.sh).
+#
+# Layout of "$CLUSTER_DIR":
+#   ports.env          the loopback ports chosen on first start (kept, so a restarted component keeps its port)
+#   kubeconfig         admin kubeconfig (system:masters client certificate)
+#   pki/               certificates and keys (dev-cluster-pki.sh)
+#   etcd/              etcd data
+#   run/NAME.pid       process ids;  logs/NAME.log  component logs
+
+COMPONENTS=(etcd kube-apiserver kube-controller-manager)
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+load_ports() {
+  if [[ ! -f "$CLUSTER_DIR/ports.env" ]]; then
+    {
+      echo "ETCD_PORT=$(free_port)"
+      echo "ETCD_PEER_PORT=$(free_port)"
+      echo "APISERVER_PORT=$(free_port)"
+      echo "KCM_PORT=$(free_port)"
+    } >"$CLUSTER_DIR/ports.env"
+  fi
+  # shellcheck disable=SC1091
+  source "$CLUSTER_DIR/ports.env"
+}
+
+# The pid of a running component, or nothing. Checks the command line, so a reused pid is never taken for ours.
+component_pid() {
+  local name="$1" pid
+  pid="$(cat "$CLUSTER_DIR/run/$name.pid" 2>/dev/null)" || return 0
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 0
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "${K8S_BIN_DIR}/$name " && echo "$pid"
+  return 0
+}
+
+component_args() {
+  local pki="$CLUSTER_DIR/pki"
+  case "$1" in
+    etcd)
+      echo --name=default --data-dir="$CLUSTER_DIR/etcd" \
+        --listen-client-urls="http://127.0.0.1:${ETCD_PORT}" --advertise-client-urls="http://127.0.0.1:${ETCD_PORT}" \
+        --listen-peer-urls="http://127.0.0.1:${ETCD_PEER_PORT}" \
+        --initial-advertise-peer-urls="http://127.0.0.1:${ETCD_PEER_PORT}" \
+        --initial-cluster="default=http://127.0.0.1:${ETCD_PEER_PORT}" \
+        --unsafe-no-fsync=true --log-level=warn
+      ;;
+    kube-apiserver)
+      echo --etcd-servers="http://127.0.0.1:${ETCD_PORT}" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
+        --secure-port="${APISERVER_PORT}" --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
+        --client-ca-file="$pki/ca.crt" --authorization-mode=RBAC \
+        --service-account-issuer=https://kubernetes.default.svc --service-account-key-file="$pki/sa.pub" \
+        --service-account-signing-key-file="$pki/sa.key" --service-cluster-ip-range=10.0.0.0/24 \
+        --endpoint-reconciler-type=none --profiling=false --v=0
+      ;;
+    kube-controller-manager)
+      echo --kubeconfig="$CLUSTER_DIR/kubeconfig" --leader-elect=false --bind-address=127.0.0.1 \
+        --secure-port="${KCM_PORT}" --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
+        --use-service-account-credentials=false --concurrent-gc-syncs=5 --profiling=false --v=0
+      ;;
+  esac
+}
+
+start_component() {
+  local name="$1"
+  [[ -n "$(component_pid "$name")" ]] && return 0
+  # shellcheck disable=SC2046 # the arguments contain no spaces
+  nohup "${K8S_BIN_DIR}/$name" $(component_args "$name") </dev/null >>"$CLUSTER_DIR/logs/$name.log" 2>&1 &
+  echo $! >"$CLUSTER_DIR/run/$name.pid"
+}
+
+# wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.
+wait_until() {
+  local deadline=$((SECONDS + $1)) what="$2"
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+  log "$what is ready"
+}
+
+apiserver_get() {
+  curl -sf --cacert "$CLUSTER_DIR/pki/ca.crt" --cert "$CLUSTER_DIR/pki/admin.crt" --key "$CLUSTER_DIR/pki/admin.key" \
+    "https://127.0.0.1:${APISERVER_PORT}$1"
+}
+
+component_ready() {
+  case "$1" in
+    etcd) curl -sf "http://127.0.0.1:${ETCD_PORT}/health" | grep -q '"health":"true"' ;;
+    kube-apiserver) [[ "$(apiserver_get /readyz)" == ok ]] ;;
+    kube-controller-manager) curl -sfk "https://127.0.0.1:${KCM_PORT}/healthz" | grep -q ok ;;
+  esac
+}
+
+cluster_start() {
+  k8s_build
+  mkdir -p "$CLUSTER_DIR/run" "$CLUSTER_DIR/logs"
+  load_ports
+  pki_generate
+  pki_kubeconfig "$CLUSTER_DIR/kubeconfig" "https://127.0.0.1:${APISERVER_PORT}"
+  local name
+  for name in "${COMPONENTS[@]}"; do
+    start_component "$name"
+    wait_until 90 "$name" component_ready "$name" || {
+      tail -n 30 "$CLUSTER_DIR/logs/$name.log" >&2
+      die "$name did not become ready (log: $CLUSTER_DIR/logs/$name.log)"
+    }
+  done
+  echo "$CLUSTER_DIR/kubeconfig"
+}
+
+stop_component() {
+  local name="$1" pid i
+  pid="$(component_pid "$name")"
+  rm -f "$CLUSTER_DIR/run/$name.pid"
+  [[ -n "$pid" ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for i in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+cluster_stop() {
+  [[ -d "$CLUSTER_DIR" ]] || return 0
+  local i
+  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do stop_component "${COMPONENTS[$i]}"; done
+  [[ -f "$CLUSTER_DIR/ports.env" ]] && rm -rf "$CLUSTER_DIR"
+  log "stopped"
+}
+
+cluster_status() {
+  local name pid running=0
+  for name in "${COMPONENTS[@]}"; do
+    pid="$(component_pid "$name")"
+    if [[ -n "$pid" ]]; then running=$((running + 1)); log "$name running (pid $pid)"; else log "$name not running"; fi
+  done
+  ((running == ${#COMPONENTS[@]})) || return 1
+  echo "$CLUSTER_DIR/kubeconfig"
+}
+
+cluster_env() {
+  echo "export KUBECONFIG='$CLUSTER_DIR/kubeconfig'"
+  echo "export PATH='${K8S_BIN_DIR}':\"\$PATH\""
+  echo "export BERTH_K8S_BIN_DIR='${K8S_BIN_DIR}'"
+}
