@@ -1,0 +1,41 @@
+/**
+ * The registry's express app, composed from explicit dependencies: nothing runs at import time, and tests build
+ * their own app over a temp directory.
+ */
+import express, { type Router } from 'express';
+import type { Logger } from '../../shared/logger.js';
+import type { AppDeps } from './context.js';
+import { v2Dispatcher } from './dispatch.js';
+import { errorHandler } from './error-handler.js';
+import { observe } from './observe.js';
+
+export interface AppOptions extends AppDeps {
+  logger: Logger;
+  /** Serves `/token` and the JWKS when auth is on. */
+  tokenRouter?: Router;
+  /** Readiness: false while starting or shutting down. */
+  ready: () => boolean;
+}
+
+export function createApp(opts: AppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'extended');
+  app.use(observe(opts.logger, opts.metrics));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = opts.ready();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', opts.metrics.registry.contentType);
+    res.end(await opts.metrics.registry.metrics());
+  });
+  if (opts.tokenRouter) app.use(opts.tokenRouter);
+  app.use('/v2', v2Dispatcher(opts));
+  app.use(errorHandler(opts.logger, opts.metrics));
+  return app;
+}

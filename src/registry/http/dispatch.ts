@@ -1,0 +1,78 @@
+/** The `/v2` dispatcher: route → authorization → one handler; the table says which handler serves what. */
+import type { NextFunction, Request, Response } from 'express';
+import { RegistryError } from '../errors.js';
+import { requireName } from '../oci/names.js';
+import { requiredAccess } from './access.js';
+import { sendJson, type AppDeps, type Handler } from './context.js';
+import { deleteBlob, getBlob } from './handlers/blobs.js';
+import { listCatalog, listReferrers, listTags } from './handlers/lists.js';
+import { deleteManifest, getManifest, putManifest } from './handlers/manifests.js';
+import { cancelUpload, patchUpload, putUpload, startUpload, uploadStatus } from './handlers/uploads.js';
+import { matchRoute, routeName, type Route, type RouteKind } from './routes.js';
+import { requestInfo } from './observe.js';
+
+const base: Handler = async ({ res }) => sendJson(res, 200, {});
+
+const HANDLERS: Record<RouteKind, Partial<Record<string, Handler<never>>>> = {
+  base: { GET: base, HEAD: base },
+  catalog: { GET: listCatalog },
+  tags: { GET: listTags },
+  manifest: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest },
+  blob: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob },
+  uploadStart: { POST: startUpload },
+  upload: { GET: uploadStatus, HEAD: uploadStatus, PATCH: patchUpload, PUT: putUpload, DELETE: cancelUpload },
+  referrers: { GET: listReferrers },
+};
+
+/** The base URL clients used for this request (the token realm is built from it). */
+function externalUrl(req: Request, deps: AppDeps): string {
+  if (deps.config.http.externalUrl) return deps.config.http.externalUrl;
+  const fwd = (h: string): string | undefined => {
+    const v = req.headers[h];
+    return deps.config.http.trustProxy && typeof v === 'string' ? v.split(',')[0]!.trim() : undefined;
+  };
+  return `${fwd('x-forwarded-proto') ?? 'http'}://${fwd('x-forwarded-host') ?? req.headers.host ?? 'localhost'}`;
+}
+
+export function v2Dispatcher(deps: AppDeps) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+    const info = requestInfo(res);
+    try {
+      const path = req.originalUrl.split('?', 1)[0]!;
+      const match = matchRoute(req.method, path);
+      if (!match.ok) {
+        if (match.kind) info.route = match.kind;
+        if (match.allowed) res.setHeader('Allow', match.allowed.join(', '));
+        throw match.status === 405
+          ? new RegistryError('UNSUPPORTED', `method ${req.method} not allowed here`, undefined, 405)
+          : new RegistryError('NAME_UNKNOWN', 'no such endpoint', { path: path.slice(0, 300) }, 404);
+      }
+      const route: Route = match.route;
+      info.route = route.kind;
+      const name = routeName(route);
+      if (name !== undefined) info.repository = requireName(name);
+      const decision = await deps.authorizer.authorize(
+        { authorization: req.headers.authorization, clientIp: req.socket.remoteAddress ?? '', externalUrl: externalUrl(req, deps) },
+        requiredAccess(route, req.method),
+      );
+      if (!decision.ok) {
+        res.setHeader('WWW-Authenticate', decision.challenge);
+        throw new RegistryError(decision.code, decision.message, decision.detail, decision.status);
+      }
+      info.subject = decision.subject;
+      const handler = HANDLERS[route.kind][req.method] as Handler | undefined;
+      if (!handler) throw new RegistryError('UNSUPPORTED', `method ${req.method} not allowed here`, undefined, 405);
+      await handler({
+        req,
+        res,
+        route,
+        deps,
+        mayPull: decision.mayPull,
+        countIn: (n) => (info.bytesIn += n),
+      });
+    } catch (err) {
+      next(err);
+    }
+  };
+}

@@ -1,0 +1,41 @@
+/** The one place where errors become HTTP responses: the OCI error body, no body on HEAD, 500 for the unexpected. */
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../../shared/logger.js';
+import { errorBody, RegistryError } from '../errors.js';
+import type { RegistryMetrics } from '../metrics.js';
+import { ManifestReferencesError } from '../storage/manifests.js';
+import { requestInfo } from './observe.js';
+
+/** Errors from the request stream itself (client went away mid-body). */
+function isClientAbort(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as Error).message === 'aborted';
+}
+
+export function errorHandler(logger: Logger, metrics: RegistryMetrics) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    let errors: RegistryError[];
+    if (err instanceof ManifestReferencesError) errors = err.errors;
+    else if (err instanceof RegistryError) errors = [err];
+    else if (isClientAbort(err)) {
+      res.destroy();
+      return;
+    } else {
+      const info = requestInfo(res);
+      metrics.storageErrors.inc({ operation: `${req.method} ${info?.route ?? 'other'}` });
+      logger.error('unexpected error', { requestId: info?.id, error: (err as Error).message, stack: (err as Error).stack });
+      errors = [new RegistryError('UNKNOWN', 'internal error; see the registry log')];
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const status = errors[0]!.status;
+    const bytes = Buffer.from(JSON.stringify(errorBody(errors)));
+    res.status(status);
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Content-Length', String(req.method === 'HEAD' ? 0 : bytes.length));
+    if (req.complete === false && status < 500) res.setHeader('Connection', 'close');
+    res.end(req.method === 'HEAD' ? undefined : bytes);
+  };
+}

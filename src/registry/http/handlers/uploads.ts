@@ -1,0 +1,105 @@
+/**
+ * Blob uploads: open (POST, with monolithic and mount variants), status (GET), chunk (PATCH), close (PUT),
+ * cancel (DELETE). Locations are relative and stable: `/v2/<name>/blobs/uploads/<id>`.
+ */
+import type { Request } from 'express';
+import { RegistryError } from '../../errors.js';
+import { formatDigest, parseDigest, requireDigest, type Digest } from '../../oci/digest.js';
+import { isValidName } from '../../oci/names.js';
+import { contentLength, hasBody } from '../body.js';
+import { queryParam, sendEmpty, type Ctx, type Handler } from '../context.js';
+import { parseContentRange, uploadRange } from '../ranges.js';
+import type { Route } from '../routes.js';
+import type { ChunkRange } from '../../storage/uploads.js';
+
+type StartRoute = Extract<Route, { kind: 'uploadStart' }>;
+type UploadRoute = Extract<Route, { kind: 'upload' }>;
+
+function sessionHeaders(name: string, id: string, size: number): Record<string, string> {
+  return { Location: `/v2/${name}/blobs/uploads/${id}`, Range: uploadRange(size), 'Docker-Upload-UUID': id };
+}
+
+function createdHeaders(name: string, digest: Digest): Record<string, string> {
+  return { Location: `/v2/${name}/blobs/${formatDigest(digest)}`, 'Docker-Content-Digest': formatDigest(digest) };
+}
+
+/** The chunk placement a request declares; SIZE_INVALID when Content-Range and Content-Length disagree. */
+function chunkRange(req: Request): ChunkRange {
+  const length = contentLength(req);
+  const header = req.headers['content-range'];
+  if (header === undefined) return { length };
+  const range = parseContentRange(header);
+  if (!range) throw new RegistryError('RANGE_INVALID', `malformed Content-Range ${JSON.stringify(header.slice(0, 64))}`);
+  const rangeLength = range.end - range.start + 1;
+  if (length !== undefined && length !== rangeLength) {
+    throw new RegistryError('SIZE_INVALID', `Content-Length ${length} does not match Content-Range ${header}`);
+  }
+  return { start: range.start, length: rangeLength };
+}
+
+/** Finds a repository the caller may pull that holds the blob (mount without `from`). */
+async function mountSource(ctx: Ctx, digest: Digest, from: string | undefined): Promise<string | undefined> {
+  const { storage } = ctx.deps;
+  if (from !== undefined) {
+    const ok = isValidName(from) && ctx.mayPull(from) && (await storage.blobs.size(from, digest)) !== undefined;
+    return ok ? from : undefined;
+  }
+  if (!(await storage.blobs.stored(digest))) return undefined;
+  for (const repo of await storage.catalog.repositories()) {
+    if (ctx.mayPull(repo) && (await storage.blobs.size(repo, digest)) !== undefined) return repo;
+  }
+  return undefined;
+}
+
+export const startUpload: Handler<StartRoute> = async (ctx) => {
+  const { req, res, route, deps } = ctx;
+  const mount = queryParam(req, 'mount');
+  const mountDigest = mount === undefined ? undefined : parseDigest(mount);
+  if (mountDigest && (await mountSource(ctx, mountDigest, queryParam(req, 'from')))) {
+    await deps.storage.blobs.link(route.name, mountDigest);
+    sendEmpty(res, 201, createdHeaders(route.name, mountDigest));
+    return;
+  }
+  const digestParam = mount === undefined ? queryParam(req, 'digest') : undefined;
+  const digest = digestParam === undefined ? undefined : requireDigest(digestParam);
+  const range = digest ? chunkRange(req) : {};
+  const id = await deps.storage.uploads.create(route.name);
+  if (digest) {
+    const result = await deps.storage.uploads.commit(route.name, id, digest, req, range);
+    ctx.countIn(result.appended);
+    deps.metrics.uploadDuration.observe((Date.now() - result.startedAt) / 1000);
+    sendEmpty(res, 201, createdHeaders(route.name, digest));
+    return;
+  }
+  sendEmpty(res, 202, sessionHeaders(route.name, id, 0));
+};
+
+export const uploadStatus: Handler<UploadRoute> = async ({ res, route, deps }) => {
+  const size = await deps.storage.uploads.size(route.name, route.id);
+  sendEmpty(res, 204, sessionHeaders(route.name, route.id, size));
+};
+
+export const patchUpload: Handler<UploadRoute> = async (ctx) => {
+  const { req, res, route, deps } = ctx;
+  const range = chunkRange(req);
+  const before = await deps.storage.uploads.size(route.name, route.id);
+  const size = await deps.storage.uploads.append(route.name, route.id, req, range);
+  ctx.countIn(size - before);
+  sendEmpty(res, 202, sessionHeaders(route.name, route.id, size));
+};
+
+export const putUpload: Handler<UploadRoute> = async (ctx) => {
+  const { req, res, route, deps } = ctx;
+  const digest = requireDigest(queryParam(req, 'digest'));
+  const body = hasBody(req) ? req : undefined;
+  const range = body ? chunkRange(req) : {};
+  const result = await deps.storage.uploads.commit(route.name, route.id, digest, body, range);
+  ctx.countIn(result.appended);
+  deps.metrics.uploadDuration.observe((Date.now() - result.startedAt) / 1000);
+  sendEmpty(res, 201, createdHeaders(route.name, digest));
+};
+
+export const cancelUpload: Handler<UploadRoute> = async ({ res, route, deps }) => {
+  await deps.storage.uploads.cancel(route.name, route.id);
+  sendEmpty(res, 204);
+};

@@ -1,0 +1,95 @@
+/**
+ * Runs a registry: opens the store, builds the app, listens, purges abandoned uploads on a timer, and shuts down
+ * gracefully. Node's request timeouts are lifted so a multi-GB upload is never cut; idle sockets still time out.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../shared/logger.js';
+import { allowAll, type Authorizer } from './auth/types.js';
+import type { RegistryConfig } from './config.js';
+import { createApp } from './http/app.js';
+import { createMetrics, type RegistryMetrics } from './metrics.js';
+import { openStorage } from './storage/index.js';
+import type { Router } from 'express';
+
+/** Auth plugs in here; without it every request is allowed. */
+export interface AuthModule {
+  authorizer: Authorizer;
+  router: Router;
+  close(): Promise<void>;
+}
+
+export interface RunningRegistry {
+  server: Server;
+  /** `host:port` actually bound. */
+  address: string;
+  metrics: RegistryMetrics;
+  close(): Promise<void>;
+}
+
+export interface StartDeps {
+  config: RegistryConfig;
+  logger: Logger;
+  createAuth?: (config: RegistryConfig, deps: { logger: Logger; metrics: RegistryMetrics }) => Promise<AuthModule>;
+}
+
+/** How long a shutdown waits for in-flight requests. */
+export const SHUTDOWN_GRACE_MS = 20_000;
+
+function splitAddr(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  return { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(addr.slice(i + 1)) };
+}
+
+export async function startRegistry({ config, logger, createAuth }: StartDeps): Promise<RunningRegistry> {
+  const metrics = createMetrics();
+  const storage = await openStorage(config.storage.root);
+  if (config.auth && !createAuth) throw new Error('the config has an auth section, but no token service was given');
+  const auth = config.auth && createAuth ? await createAuth(config, { logger, metrics }) : undefined;
+  let ready = false;
+  const app = createApp({
+    config,
+    storage,
+    metrics,
+    logger,
+    authorizer: auth?.authorizer ?? allowAll,
+    tokenRouter: auth?.router,
+    ready: () => ready,
+  });
+  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 75_000 }, app);
+  server.timeout = 0;
+  const { host, port } = splitAddr(config.http.addr);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  const address = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
+  const purge = async (): Promise<void> => {
+    try {
+      const n = await storage.uploads.purge(config.storage.uploadPurge.maxAgeMs);
+      if (n > 0) logger.info('purged abandoned uploads', { count: n });
+    } catch (err) {
+      logger.error('upload purge failed', { error: (err as Error).message });
+    }
+  };
+  const timer = setInterval(() => void purge(), config.storage.uploadPurge.intervalMs);
+  timer.unref();
+  ready = true;
+  return {
+    server,
+    address,
+    metrics,
+    async close() {
+      ready = false;
+      clearInterval(timer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Requests still running after the grace period (a stalled upload) are cut; their sessions stay on disk.
+        setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+      });
+      await auth?.close();
+    },
+  };
+}

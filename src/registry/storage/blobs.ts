@@ -1,0 +1,69 @@
+/**
+ * Blobs: content-addressed files shared by every repository, and the per-repository links that say a blob belongs
+ * to a repository. A blob is readable in a repository only when it is both stored and linked there.
+ */
+import type { ReadStream } from 'node:fs';
+import { RegistryError } from '../errors.js';
+import { formatDigest, type Digest } from '../oci/digest.js';
+import type { FsDriver } from './fs-driver.js';
+import { blobPath, layerLinkPath } from './paths.js';
+
+export class BlobStore {
+  constructor(private readonly driver: FsDriver) {}
+
+  /** Size of a blob in a repository, or undefined when it is not there. */
+  async size(repository: string, digest: Digest): Promise<number | undefined> {
+    const [link, blob] = await Promise.all([
+      this.driver.stat(layerLinkPath(repository, digest)),
+      this.driver.stat(blobPath(digest)),
+    ]);
+    return link && blob ? blob.size : undefined;
+  }
+
+  /** Size of a blob in a repository, or BLOB_UNKNOWN. */
+  async requireSize(repository: string, digest: Digest): Promise<number> {
+    const size = await this.size(repository, digest);
+    if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', undefined, { digest: formatDigest(digest) });
+    return size;
+  }
+
+  /** Whether the content exists in the store at all (any repository). */
+  async stored(digest: Digest): Promise<boolean> {
+    return (await this.driver.stat(blobPath(digest))) !== undefined;
+  }
+
+  reader(digest: Digest, range?: { start: number; end: number }): ReadStream {
+    return this.driver.reader(blobPath(digest), range);
+  }
+
+  /** Links a stored blob into a repository (mount, and the end of every upload). */
+  async link(repository: string, digest: Digest): Promise<void> {
+    await this.driver.touch(layerLinkPath(repository, digest));
+  }
+
+  /** Removes a blob from a repository; the content stays until garbage collection. */
+  async unlink(repository: string, digest: Digest): Promise<void> {
+    if (!(await this.driver.delete(layerLinkPath(repository, digest)))) {
+      throw new RegistryError('BLOB_UNKNOWN', undefined, { digest: formatDigest(digest) });
+    }
+  }
+
+  /**
+   * Moves verified content into the store. `from` must be a store path in the same filesystem whose content hashes
+   * to `digest` (the caller verified it). Renaming over an existing identical blob is safe, so concurrent pushes of
+   * the same content need no lock.
+   */
+  async commit(from: string, digest: Digest): Promise<void> {
+    await this.driver.move(from, blobPath(digest));
+  }
+
+  /** Writes small verified content (a manifest) into the store. */
+  async put(digest: Digest, bytes: Uint8Array): Promise<void> {
+    if (await this.stored(digest)) return;
+    await this.driver.write(blobPath(digest), bytes);
+  }
+
+  async read(digest: Digest): Promise<Buffer | undefined> {
+    return this.driver.read(blobPath(digest));
+  }
+}

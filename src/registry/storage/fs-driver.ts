@@ -1,0 +1,159 @@
+/**
+ * The filesystem driver: bytes at paths relative to a root, nothing more. OCI meaning lives one layer up.
+ *
+ * Durability: whole-file writes go to a temp file in the same filesystem, are fsynced, renamed into place, and the
+ * directory is fsynced; appends are fsynced before they return. So content becomes visible only whole, and what
+ * a caller was told is written survives a crash.
+ */
+import { createReadStream, type ReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { TMP_DIR } from './paths.js';
+
+export interface FileInfo {
+  size: number;
+  mtimeMs: number;
+  isDirectory: boolean;
+}
+
+export interface DirEntry {
+  name: string;
+  isDirectory: boolean;
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+export class FsDriver {
+  constructor(readonly root: string) {}
+
+  /** The absolute path of a store path (for sendfile-style reads and diagnostics). */
+  abs(path: string): string {
+    return join(this.root, path);
+  }
+
+  async stat(path: string): Promise<FileInfo | undefined> {
+    try {
+      const s = await stat(this.abs(path));
+      return { size: s.size, mtimeMs: s.mtimeMs, isDirectory: s.isDirectory() };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Reads a small file whole; undefined when absent. */
+  async read(path: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.abs(path));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Streams a byte range (inclusive end) of a file. */
+  reader(path: string, range?: { start: number; end: number }): ReadStream {
+    return createReadStream(this.abs(path), { ...range, highWaterMark: 256 * 1024 });
+  }
+
+  /** Writes a whole file atomically and durably (temp file, fsync, rename, fsync of the directory). */
+  async write(path: string, data: Uint8Array | string): Promise<void> {
+    const tmp = await this.tempPath();
+    const fh = await open(this.abs(tmp), 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await this.move(tmp, path);
+  }
+
+  /**
+   * Appends a stream to a file (created if absent) and fsyncs it. `onChunk` sees every chunk before it is
+   * written and may throw to stop. On any failure the file is truncated back to its old length, so a failed
+   * append leaves nothing behind. Returns the number of bytes appended.
+   */
+  async append(path: string, body: AsyncIterable<Buffer>, onChunk?: (chunk: Buffer) => void): Promise<number> {
+    const fh = await open(this.abs(path), 'a');
+    const before = (await fh.stat()).size;
+    let written = 0;
+    try {
+      for await (const chunk of body) {
+        onChunk?.(chunk);
+        await fh.write(chunk);
+        written += chunk.length;
+      }
+      await fh.sync();
+      return written;
+    } catch (err) {
+      await fh.truncate(before).catch(() => undefined);
+      throw err;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Creates an empty file if absent (links). */
+  async touch(path: string): Promise<void> {
+    await mkdir(dirname(this.abs(path)), { recursive: true });
+    const fh = await open(this.abs(path), 'a');
+    await fh.close();
+  }
+
+  /** Renames within the store (atomic), creating the target's folder, then fsyncs that folder. */
+  async move(from: string, to: string): Promise<void> {
+    const target = this.abs(to);
+    await mkdir(dirname(target), { recursive: true });
+    await rename(this.abs(from), target);
+    await this.syncDir(dirname(target));
+  }
+
+  async list(dir: string): Promise<DirEntry[]> {
+    try {
+      const entries = await readdir(this.abs(dir), { withFileTypes: true });
+      return entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() }));
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
+  /** Deletes a file; false when it was not there. */
+  async delete(path: string): Promise<boolean> {
+    try {
+      await unlink(this.abs(path));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async deleteTree(path: string): Promise<void> {
+    await rm(this.abs(path), { recursive: true, force: true });
+  }
+
+  async mkdir(path: string): Promise<void> {
+    await mkdir(this.abs(path), { recursive: true });
+  }
+
+  /** A fresh path under tmp/ for an atomic write. */
+  async tempPath(): Promise<string> {
+    await mkdir(this.abs(TMP_DIR), { recursive: true });
+    return join(TMP_DIR, randomUUID());
+  }
+
+  private async syncDir(absDir: string): Promise<void> {
+    const fh = await open(absDir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+}

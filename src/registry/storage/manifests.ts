@@ -1,0 +1,170 @@
+/**
+ * Manifests, tags and referrers of a repository. Manifest bytes are stored exactly as pushed, as a blob; the
+ * repository keeps a revision link holding the media type it was pushed with, tag files holding a digest, and one
+ * file per referrer under its subject.
+ */
+import { RegistryError } from '../errors.js';
+import { digestOf, formatDigest, parseDigest, type Digest } from '../oci/digest.js';
+import { parseManifest, type Descriptor, type ParsedManifest } from '../oci/manifest.js';
+import type { Reference } from '../oci/names.js';
+import type { BlobStore } from './blobs.js';
+import type { FsDriver } from './fs-driver.js';
+import { manifestRevisionPath, referrerPath, referrersDir, repositoryPath, tagPath, tagsDir } from './paths.js';
+
+export interface StoredManifest {
+  digest: Digest;
+  mediaType: string;
+  bytes: Buffer;
+}
+
+export interface PutResult {
+  digest: Digest;
+  subject: Digest | undefined;
+}
+
+export class ManifestStore {
+  constructor(
+    private readonly driver: FsDriver,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  /** Resolves a reference to a digest in the repository, or MANIFEST_UNKNOWN. */
+  async resolve(repository: string, ref: Reference): Promise<{ digest: Digest; mediaType: string }> {
+    const digest = ref.kind === 'digest' ? ref.digest : await this.#tagTarget(repository, ref.tag);
+    const mediaType = digest && (await this.driver.read(manifestRevisionPath(repository, digest)));
+    if (!digest || mediaType === undefined) throw await this.#unknown(repository, ref);
+    return { digest, mediaType: mediaType.toString('utf8') };
+  }
+
+  async get(repository: string, ref: Reference): Promise<StoredManifest> {
+    const { digest, mediaType } = await this.resolve(repository, ref);
+    const bytes = await this.blobs.read(digest);
+    if (!bytes) throw await this.#unknown(repository, ref);
+    return { digest, mediaType, bytes };
+  }
+
+  /**
+   * Stores a manifest after checking it: valid, digest matching a by-digest reference, and every referenced blob
+   * and child manifest present in the repository. Then content, revision, referrer entry and tag, in that order,
+   * so a crash never leaves a tag pointing at nothing.
+   */
+  async put(repository: string, ref: Reference, bytes: Buffer, contentType: string | undefined): Promise<PutResult> {
+    const digest = ref.kind === 'digest' ? digestOf(bytes, ref.digest.algorithm) : digestOf(bytes);
+    if (ref.kind === 'digest' && digest.hex !== ref.digest.hex) {
+      throw new RegistryError('DIGEST_INVALID', 'manifest digest does not match the reference', {
+        digest: formatDigest(ref.digest),
+      });
+    }
+    const manifest = parseManifest(bytes, contentType);
+    await this.#checkReferences(repository, manifest);
+    await this.blobs.put(digest, bytes);
+    await this.driver.write(manifestRevisionPath(repository, digest), manifest.mediaType);
+    if (manifest.subject) {
+      const entry = referrerDescriptor(digest, bytes.length, manifest);
+      await this.driver.write(referrerPath(repository, manifest.subject, digest), JSON.stringify(entry));
+    }
+    if (ref.kind === 'tag') await this.driver.write(tagPath(repository, ref.tag), formatDigest(digest));
+    return { digest, subject: manifest.subject };
+  }
+
+  /** Deletes a tag only, or (by digest) the manifest, every tag pointing to it and its referrer entry. */
+  async delete(repository: string, ref: Reference): Promise<void> {
+    if (ref.kind === 'tag') {
+      if (!(await this.driver.delete(tagPath(repository, ref.tag)))) throw await this.#unknown(repository, ref);
+      return;
+    }
+    const { digest } = await this.resolve(repository, ref);
+    for (const tag of await this.tags(repository)) {
+      const target = await this.#tagTarget(repository, tag);
+      if (target && target.hex === digest.hex && target.algorithm === digest.algorithm) {
+        await this.driver.delete(tagPath(repository, tag));
+      }
+    }
+    const bytes = await this.blobs.read(digest);
+    await this.driver.delete(manifestRevisionPath(repository, digest));
+    const subject = bytes && subjectOf(bytes);
+    if (subject) await this.driver.delete(referrerPath(repository, subject, digest));
+  }
+
+  /** Tags of a repository in byte order; NAME_UNKNOWN when the repository does not exist. */
+  async tags(repository: string): Promise<string[]> {
+    if (!(await this.driver.stat(repositoryPath(repository)))) {
+      throw new RegistryError('NAME_UNKNOWN', undefined, { name: repository });
+    }
+    const entries = await this.driver.list(tagsDir(repository));
+    return entries
+      .filter((e) => !e.isDirectory)
+      .map((e) => e.name)
+      .sort(byteOrder);
+  }
+
+  /** Descriptors of the manifests whose subject is `subject` (empty for unknown subjects and repositories). */
+  async referrers(repository: string, subject: Digest): Promise<Descriptor[]> {
+    const dir = referrersDir(repository, subject);
+    const out: Descriptor[] = [];
+    for (const entry of await this.driver.list(dir)) {
+      const raw = await this.driver.read(`${dir}/${entry.name}`);
+      if (raw) out.push(JSON.parse(raw.toString('utf8')) as Descriptor);
+    }
+    return out.sort((a, b) => byteOrder(a.digest, b.digest));
+  }
+
+  async #tagTarget(repository: string, tag: string): Promise<Digest | undefined> {
+    const raw = await this.driver.read(tagPath(repository, tag));
+    return raw && parseDigest(raw.toString('utf8').trim());
+  }
+
+  async #checkReferences(repository: string, manifest: ParsedManifest): Promise<void> {
+    const missing: RegistryError[] = [];
+    for (const blob of manifest.blobs) {
+      if ((await this.blobs.size(repository, blob)) === undefined) missing.push(blobUnknown(blob));
+    }
+    for (const child of manifest.children) {
+      if (!(await this.driver.stat(manifestRevisionPath(repository, child)))) missing.push(blobUnknown(child));
+    }
+    if (missing.length > 0) throw new ManifestReferencesError(missing);
+  }
+
+  async #unknown(repository: string, ref: Reference): Promise<RegistryError> {
+    if (!(await this.driver.stat(repositoryPath(repository)))) {
+      return new RegistryError('NAME_UNKNOWN', undefined, { name: repository });
+    }
+    const detail = ref.kind === 'tag' ? { tag: ref.tag } : { digest: formatDigest(ref.digest) };
+    return new RegistryError('MANIFEST_UNKNOWN', undefined, detail);
+  }
+}
+
+/** Several MANIFEST_BLOB_UNKNOWN errors at once: one per missing digest. */
+export class ManifestReferencesError extends RegistryError {
+  constructor(readonly errors: RegistryError[]) {
+    super('MANIFEST_BLOB_UNKNOWN', errors[0]!.message, errors[0]!.detail);
+  }
+}
+
+function blobUnknown(d: Digest): RegistryError {
+  return new RegistryError('MANIFEST_BLOB_UNKNOWN', undefined, { digest: formatDigest(d) });
+}
+
+function referrerDescriptor(digest: Digest, size: number, m: ParsedManifest): Descriptor {
+  return {
+    mediaType: m.mediaType,
+    digest: formatDigest(digest),
+    size,
+    ...(m.artifactType === undefined ? {} : { artifactType: m.artifactType }),
+    ...(m.annotations === undefined ? {} : { annotations: m.annotations }),
+  };
+}
+
+function subjectOf(bytes: Buffer): Digest | undefined {
+  try {
+    const json = JSON.parse(bytes.toString('utf8')) as { subject?: { digest?: string } };
+    return typeof json.subject?.digest === 'string' ? parseDigest(json.subject.digest) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Plain byte order (code unit order of ASCII), as the conformance suite's `last` checks expect. */
+export function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

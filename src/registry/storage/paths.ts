@@ -1,0 +1,78 @@
+/**
+ * The on-disk layout, drawn once. Every path in the store comes from the pure functions below.
+ *
+ * ```
+ * <root>/
+ *   blobs/<alg>/<hex[0:2]>/<hex>                 content, written once, verified, shared by all repositories
+ *   repositories/<name>/                         <name> may contain '/', e.g. repositories/team/app/
+ *     _layers/<alg>/<hex>                        link: the blob is part of this repository (empty file)
+ *     _manifests/revisions/<alg>/<hex>           link: the manifest is in this repository; content = media type
+ *     _manifests/tags/<tag>                      content = the digest the tag points to
+ *     _referrers/<alg>/<hex>/<alg>-<hex>         a referrer of subject <alg>:<hex>; content = its descriptor (JSON)
+ *   uploads/<id>/data                            bytes received so far for upload session <id>
+ *   uploads/<id>/info.json                       {"repository","startedAt"}
+ *   tmp/                                         temp files of atomic writes (same filesystem, then renamed)
+ * ```
+ *
+ * Name components never start with `_` (the name grammar forbids it), so `_layers`, `_manifests` and
+ * `_referrers` can never collide with a nested repository such as `team/app/_x`.
+ */
+import { join } from 'node:path';
+import type { Digest } from '../oci/digest.js';
+
+export const BLOBS_DIR = 'blobs';
+export const REPOSITORIES_DIR = 'repositories';
+export const UPLOADS_DIR = 'uploads';
+export const TMP_DIR = 'tmp';
+
+/** Directory names inside a repository that mark it as one (and are not nested repositories). */
+export const REPOSITORY_MARKERS = ['_layers', '_manifests', '_referrers'] as const;
+
+export function blobPath(d: Digest): string {
+  return join(BLOBS_DIR, d.algorithm, d.hex.slice(0, 2), d.hex);
+}
+
+export function repositoryPath(name: string): string {
+  return join(REPOSITORIES_DIR, ...name.split('/'));
+}
+
+export function layerLinkPath(name: string, d: Digest): string {
+  return join(repositoryPath(name), '_layers', d.algorithm, d.hex);
+}
+
+export function manifestRevisionPath(name: string, d: Digest): string {
+  return join(repositoryPath(name), '_manifests', 'revisions', d.algorithm, d.hex);
+}
+
+export function tagsDir(name: string): string {
+  return join(repositoryPath(name), '_manifests', 'tags');
+}
+
+export function tagPath(name: string, tag: string): string {
+  return join(tagsDir(name), tag);
+}
+
+export function referrersDir(name: string, subject: Digest): string {
+  return join(repositoryPath(name), '_referrers', subject.algorithm, subject.hex);
+}
+
+export function referrerPath(name: string, subject: Digest, referrer: Digest): string {
+  return join(referrersDir(name, subject), `${referrer.algorithm}-${referrer.hex}`);
+}
+
+export function uploadDir(id: string): string {
+  return join(UPLOADS_DIR, id);
+}
+
+export function uploadDataPath(id: string): string {
+  return join(UPLOADS_DIR, id, 'data');
+}
+
+export function uploadInfoPath(id: string): string {
+  return join(UPLOADS_DIR, id, 'info.json');
+}
+
+/** Upload ids are ours (random UUIDs); anything else in a URL is refused before it reaches a path. */
+export function isValidUploadId(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id);
+}
