@@ -1,0 +1,49 @@
+import { ConfigError, DEFAULT_CONFIG, parseConfig, resolvePaths } from '../../../src/registry/config.js';
+
+describe('parseConfig', () => {
+  test('empty input gives the embedded defaults', () => {
+    expect(parseConfig(undefined)).toEqual(DEFAULT_CONFIG);
+    expect(parseConfig({})).toEqual(DEFAULT_CONFIG);
+  });
+
+  test('a full config', () => {
+    const c = parseConfig({
+      http: { addr: '0.0.0.0:5000', externalUrl: 'https://reg.example.com/', trustProxy: true },
+      storage: { root: '/data', uploadPurge: { maxAge: '2h', interval: '10m' } },
+      limits: { manifestMaxBytes: 1024 },
+      log: { level: 'debug' },
+      auth: { issuer: 'me', service: 'svc', tokenTtl: '10m', signingKeyFile: 'k.pem', policyFile: 'p.yaml' },
+    });
+    expect(c.http.externalUrl).toBe('https://reg.example.com');
+    expect(c.storage.uploadPurge).toEqual({ maxAgeMs: 7_200_000, intervalMs: 600_000 });
+    expect(c.auth?.tokenTtlMs).toBe(600_000);
+    expect(c.auth?.verificationKeyFiles).toEqual([]);
+  });
+
+  test.each<[string, unknown, string]>([
+    ['unknown top-level field', { htp: {} }, 'htp'],
+    ['unknown nested field', { http: { adr: 'x' } }, 'http.adr'],
+    ['bad address', { http: { addr: 'localhost' } }, 'http.addr'],
+    ['port out of range', { http: { addr: ':70000' } }, 'http.addr'],
+    ['relative external URL', { http: { externalUrl: 'reg.example.com' } }, 'http.externalUrl'],
+    ['ftp external URL', { http: { externalUrl: 'ftp://x' } }, 'http.externalUrl'],
+    ['trustProxy not a boolean', { http: { trustProxy: 'yes' } }, 'http.trustProxy'],
+    ['bad duration', { storage: { uploadPurge: { maxAge: 'forever' } } }, 'storage.uploadPurge.maxAge'],
+    ['empty storage root', { storage: { root: '' } }, 'storage.root'],
+    ['zero manifest limit', { limits: { manifestMaxBytes: 0 } }, 'limits.manifestMaxBytes'],
+    ['bad log level', { log: { level: 'loud' } }, 'log.level'],
+    ['section not a mapping', { storage: 'x' }, 'storage'],
+    ['token TTL below 60s', { auth: { tokenTtl: '30s' } }, 'auth.tokenTtl'],
+    ['unknown auth field', { auth: { secret: 'x' } }, 'auth.secret'],
+  ])('%s names the field', (_name, raw, field) => {
+    expect(() => parseConfig(raw)).toThrow(ConfigError);
+    expect(() => parseConfig(raw)).toThrow(expect.objectContaining({ field }));
+  });
+});
+
+test('resolvePaths makes relative paths relative to the config file folder', () => {
+  const c = resolvePaths(parseConfig({ storage: { root: 'data' }, auth: { policyFile: '/abs/p.yaml' } }), '/etc/berth');
+  expect(c.storage.root).toBe('/etc/berth/data');
+  expect(c.auth?.policyFile).toBe('/abs/p.yaml');
+  expect(c.auth?.signingKeyFile).toBe('/etc/berth/signing-key.pem');
+});
