@@ -33,11 +33,15 @@ export type AuthDecision =
     }
   | {
       ok: false;
-      status: 401;
-      /** The whole `WWW-Authenticate` header value. */
+      /**
+       * 401 UNAUTHORIZED: no valid token, or one without the access (a new token might help). 403 DENIED: an
+       * authenticated caller whom the current policy refuses (a new token would not help).
+       */
+      status: 401 | 403;
+      /** The whole `WWW-Authenticate` header value (meaningful with 401; harmless with 403). */
       challenge: string;
       /** OCI error code for the body. */
-      code: 'UNAUTHORIZED';
+      code: 'UNAUTHORIZED' | 'DENIED';
       message: string;
       /** Error detail: the access that was required. */
       detail: AccessItem[];

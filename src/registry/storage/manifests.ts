@@ -45,10 +45,17 @@ export class ManifestStore {
 
   /**
    * Stores a manifest after checking it: valid, digest matching a by-digest reference, and every referenced blob
-   * and child manifest present in the repository. Then content, revision, referrer entry and tag, in that order,
-   * so a crash never leaves a tag pointing at nothing.
+   * and child manifest present in the repository. Then content, revision, referrer entry and tags, in that order,
+   * so a crash never leaves a tag pointing at nothing. `extraTags` (`?tag=` on a push by digest) point at the
+   * same digest.
    */
-  async put(repository: string, ref: Reference, bytes: Buffer, contentType: string | undefined): Promise<PutResult> {
+  async put(
+    repository: string,
+    ref: Reference,
+    bytes: Buffer,
+    contentType: string | undefined,
+    extraTags: string[] = [],
+  ): Promise<PutResult> {
     const digest = ref.kind === 'digest' ? digestOf(bytes, ref.digest.algorithm) : digestOf(bytes);
     if (ref.kind === 'digest' && digest.hex !== ref.digest.hex) {
       throw new RegistryError('DIGEST_INVALID', 'manifest digest does not match the reference', {
@@ -63,7 +70,8 @@ export class ManifestStore {
       const entry = referrerDescriptor(digest, bytes.length, manifest);
       await this.driver.write(referrerPath(repository, manifest.subject, digest), JSON.stringify(entry));
     }
-    if (ref.kind === 'tag') await this.driver.write(tagPath(repository, ref.tag), formatDigest(digest));
+    const tags = ref.kind === 'tag' ? [ref.tag, ...extraTags] : extraTags;
+    for (const tag of tags) await this.driver.write(tagPath(repository, tag), formatDigest(digest));
     return { digest, subject: manifest.subject };
   }
 

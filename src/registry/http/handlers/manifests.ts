@@ -9,13 +9,17 @@ import type { Route } from '../routes.js';
 
 type ManifestRoute = Extract<Route, { kind: 'manifest' }>;
 
-/** Parses a manifest reference: DIGEST_INVALID for a bad digest, TAG_INVALID for a bad tag. */
-export function requireReference(text: string): Reference {
+/**
+ * Parses a manifest reference: DIGEST_INVALID for a bad digest; for a bad tag, TAG_INVALID when pushing and
+ * MANIFEST_UNKNOWN when reading or deleting (no manifest can have that name, as the conformance suite expects).
+ */
+export function requireReference(text: string, method: string): Reference {
   const ref = parseReference(text);
   if (ref) return ref;
   if (text.includes(':')) {
     throw new RegistryError('DIGEST_INVALID', 'invalid digest or unsupported algorithm', { digest: text.slice(0, 200) });
   }
+  if (method !== 'PUT') throw new RegistryError('MANIFEST_UNKNOWN', undefined, { tag: text.slice(0, 200) });
   throw new RegistryError('TAG_INVALID', 'invalid tag', { tag: text.slice(0, 200) });
 }
 
@@ -25,7 +29,7 @@ function ifNoneMatch(req: Request, etag: string): boolean {
 }
 
 export const getManifest: Handler<ManifestRoute> = async ({ req, res, route, deps }) => {
-  const ref = requireReference(route.reference);
+  const ref = requireReference(route.reference, req.method);
   const manifest = await deps.storage.manifests.get(route.name, ref);
   const digest = formatDigest(manifest.digest);
   const etag = `"${digest}"`;
@@ -43,16 +47,13 @@ export const getManifest: Handler<ManifestRoute> = async ({ req, res, route, dep
 
 export const putManifest: Handler<ManifestRoute> = async (ctx) => {
   const { req, res, route, deps } = ctx;
-  const ref = requireReference(route.reference);
+  const ref = requireReference(route.reference, req.method);
   const extraTags = queryParams(req, 'tag');
   const bad = extraTags.find((t) => !isValidTag(t));
   if (bad !== undefined) throw new RegistryError('TAG_INVALID', 'invalid tag', { tag: bad.slice(0, 200) });
   const bytes = await readSmallBody(req, deps.config.limits.manifestMaxBytes);
   ctx.countIn(bytes.length);
-  const result = await deps.storage.manifests.put(route.name, ref, bytes, req.headers['content-type']);
-  for (const tag of extraTags) {
-    await deps.storage.manifests.put(route.name, { kind: 'tag', tag }, bytes, req.headers['content-type']);
-  }
+  const result = await deps.storage.manifests.put(route.name, ref, bytes, req.headers['content-type'], extraTags);
   const digest = formatDigest(result.digest);
   const headers: Record<string, string> = {
     Location: `/v2/${route.name}/manifests/${digest}`,
@@ -63,7 +64,7 @@ export const putManifest: Handler<ManifestRoute> = async (ctx) => {
   sendEmpty(res, 201, headers);
 };
 
-export const deleteManifest: Handler<ManifestRoute> = async ({ res, route, deps }) => {
-  await deps.storage.manifests.delete(route.name, requireReference(route.reference));
+export const deleteManifest: Handler<ManifestRoute> = async ({ req, res, route, deps }) => {
+  await deps.storage.manifests.delete(route.name, requireReference(route.reference, req.method));
   sendEmpty(res, 202);
 };
