@@ -55,9 +55,12 @@ export class FsDriver {
     }
   }
 
-  /** Streams a byte range (inclusive end) of a file. */
+  /**
+   * Streams a byte range (inclusive end) of a file. Reads are 4 MiB: on loopback, 256 KiB reads served blobs at
+   * about half the speed (measured with curl against a 512 MiB blob: ~0.8 GB/s vs ~1.5 GB/s).
+   */
   reader(path: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.abs(path), { ...range, highWaterMark: 256 * 1024 });
+    return createReadStream(this.abs(path), { ...range, highWaterMark: 4 * 1024 * 1024 });
   }
 
   /** Writes a whole file atomically and durably (temp file, fsync, rename, fsync of the directory). */
