@@ -1,0 +1,124 @@
+/**
+ * The token service's decisions, without HTTP: who is asking (anonymous, a login, a refresh token), whether they
+ * are rate-limited, what they get (the intersection of what they asked and what the policy allows), and the
+ * response. The router only translates requests and responses.
+ */
+import type { Logger } from '../../shared/logger.js';
+import { ANONYMOUS, principalOf, type Principal } from '../../shared/policy-match.js';
+import { grantAccess } from './grant.js';
+import { credentialStillValid, login } from './login.js';
+import { TOKEN_OUTCOMES, type AuthMetrics } from './metrics.js';
+import type { PolicyStore } from './policy-store.js';
+import type { FailureLimiter } from './rate-limit.js';
+import { formatScopes } from './scope.js';
+import type { TokenRequest } from './token-request.js';
+import { issueAccessToken, issueRefreshToken, TokenError, verifyRefreshToken, type TokenSettings } from './tokens.js';
+
+export interface TokenServiceDeps {
+  settings: TokenSettings;
+  policy: PolicyStore;
+  limiter: FailureLimiter;
+  logger: Logger;
+  metrics: AuthMetrics;
+}
+
+export interface TokenBody {
+  token: string;
+  access_token: string;
+  expires_in: number;
+  issued_at: string;
+  scope: string;
+  refresh_token?: string;
+}
+
+export type TokenReply =
+  | { status: 200; body: TokenBody }
+  | { status: 400 | 401 | 429; code: 'UNSUPPORTED' | 'UNAUTHORIZED' | 'TOOMANYREQUESTS'; message: string; retryAfterS?: number };
+
+type Who =
+  | { ok: true; principal: Principal; refresh?: { cred: string; maxExpS: number | undefined } }
+  | { ok: false; reply: TokenReply };
+
+const UNAUTHORIZED: TokenReply = { status: 401, code: 'UNAUTHORIZED', message: 'invalid username or password' };
+
+function limited(deps: TokenServiceDeps, keys: string[], now: number): TokenReply | undefined {
+  const waitMs = Math.max(...keys.map((k) => deps.limiter.retryAfterMs(k, now)));
+  if (waitMs <= 0) return undefined;
+  deps.metrics.loginFailures.inc({ reason: 'rate_limited' });
+  return { status: 429, code: 'TOOMANYREQUESTS', message: 'too many failed logins; try again later', retryAfterS: Math.ceil(waitMs / 1000) };
+}
+
+function failed(deps: TokenServiceDeps, keys: string[], now: number, reason: string, log: Record<string, unknown>): Who {
+  for (const k of keys) deps.limiter.recordFailure(k, now);
+  deps.metrics.loginFailures.inc({ reason });
+  deps.logger.warn('login failed', { ...log, reason });
+  return { ok: false, reply: UNAUTHORIZED };
+}
+
+async function byLogin(deps: TokenServiceDeps, req: Extract<TokenRequest, { credentials: unknown }>, ip: string, now: number): Promise<Who> {
+  const { username, password } = req.credentials;
+  const keys = [`ip:${ip}`, `account:${username}`];
+  const wait = limited(deps, keys, now);
+  if (wait) return { ok: false, reply: wait };
+  const result = await login(deps.policy.current, username, password, now);
+  // Name the account only when it exists: a password typed into the username field must not reach the logs.
+  const account = result.ok || result.reason !== 'unknown_account' ? username : '(unknown)';
+  if (!result.ok) return failed(deps, keys, now, result.reason, { client: ip, account, grant: req.grant });
+  const refresh = req.offline ? { cred: result.credential, maxExpS: result.expiresAtS } : undefined;
+  return { ok: true, principal: principalOf(result.account), ...(refresh ? { refresh } : {}) };
+}
+
+async function byRefreshToken(deps: TokenServiceDeps, token: string, ip: string, now: number): Promise<Who> {
+  const keys = [`ip:${ip}`];
+  const wait = limited(deps, keys, now);
+  if (wait) return { ok: false, reply: wait };
+  try {
+    const claims = await verifyRefreshToken(deps.settings, token, now);
+    const account = deps.policy.current.account(claims.sub);
+    if (!account || !credentialStillValid(account, claims.cred, now)) {
+      return failed(deps, keys, now, 'revoked_refresh_token', { client: ip, account: claims.sub, grant: 'refresh_token' });
+    }
+    return { ok: true, principal: principalOf(account) };
+  } catch (err) {
+    if (!(err instanceof TokenError)) throw err;
+    return failed(deps, keys, now, 'bad_refresh_token', { client: ip, grant: 'refresh_token', error: err.reason });
+  }
+}
+
+function who(deps: TokenServiceDeps, req: TokenRequest, ip: string, now: number): Promise<Who> {
+  if (req.grant === 'anonymous') return Promise.resolve({ ok: true, principal: ANONYMOUS });
+  if (req.grant === 'refresh_token') return byRefreshToken(deps, req.refreshToken, ip, now);
+  return byLogin(deps, req, ip, now);
+}
+
+const subjectOf = (p: Principal): string => (p.kind === 'anonymous' ? '' : p.name);
+
+/** Answers one token request from client address `ip`. */
+export async function answerTokenRequest(deps: TokenServiceDeps, req: TokenRequest, ip: string, now = Date.now()): Promise<TokenReply> {
+  const count = (outcome: string): void => deps.metrics.tokens.inc({ grant: req.grant, outcome });
+  if (req.service !== undefined && req.service !== deps.settings.service) {
+    count(TOKEN_OUTCOMES.badRequest);
+    return { status: 400, code: 'UNSUPPORTED', message: 'service does not name this registry' };
+  }
+  const caller = await who(deps, req, ip, now);
+  if (!caller.ok) {
+    count(caller.reply.status === 429 ? TOKEN_OUTCOMES.rateLimited : TOKEN_OUTCOMES.unauthorized);
+    return caller.reply;
+  }
+  const sub = subjectOf(caller.principal);
+  const access = grantAccess(deps.policy.current, caller.principal, req.scopes);
+  const issued = await issueAccessToken(deps.settings, sub, access, now);
+  const body: TokenBody = {
+    token: issued.token,
+    access_token: issued.token,
+    expires_in: issued.exp - issued.iat,
+    issued_at: new Date(issued.iat * 1000).toISOString(),
+    scope: formatScopes(access),
+  };
+  if (caller.refresh) {
+    body.refresh_token = (await issueRefreshToken(deps.settings, sub, caller.refresh.cred, now, caller.refresh.maxExpS)).token;
+  }
+  count(TOKEN_OUTCOMES.issued);
+  deps.logger.debug('token issued', { client: ip, subject: sub, grant: req.grant, scope: body.scope });
+  return { status: 200, body };
+}

@@ -1,0 +1,48 @@
+import bcrypt from 'bcryptjs';
+import { hashPassword, verifyPassword, MAX_PASSWORD_LENGTH, SCRYPT_DEFAULTS } from '../../../src/registry/auth/passwords.js';
+import { PASSWORD_HASH } from '../../../src/shared/policy.js';
+
+describe('scrypt password hashes', () => {
+  test('the default hash has the PHC form, a random salt, and verifies only the right password', async () => {
+    const a = await hashPassword('correct horse');
+    const b = await hashPassword('correct horse');
+    expect(a).toMatch(PASSWORD_HASH.scrypt);
+    expect(a.startsWith(`$scrypt$ln=${SCRYPT_DEFAULTS.ln},r=${SCRYPT_DEFAULTS.r},p=${SCRYPT_DEFAULTS.p}$`)).toBe(true);
+    expect(a).not.toBe(b);
+    expect(await verifyPassword('correct horse', a)).toBe(true);
+    expect(await verifyPassword('correct horsE', a)).toBe(false);
+    expect(await verifyPassword('', a)).toBe(false);
+  });
+
+  test('a hash with cost parameters beyond the bounds is refused, not computed', async () => {
+    const ok = await hashPassword('pw', { ln: 10, r: 8, p: 1 });
+    expect(await verifyPassword('pw', ok)).toBe(true);
+    expect(await verifyPassword('pw', ok.replace('ln=10', 'ln=30'))).toBe(false);
+    expect(await verifyPassword('pw', ok.replace('p=1', 'p=99'))).toBe(false);
+  });
+
+  test('overlong passwords are refused outright', async () => {
+    const h = await hashPassword('x'.repeat(MAX_PASSWORD_LENGTH + 1), { ln: 10, r: 8, p: 1 });
+    expect(await verifyPassword('x'.repeat(MAX_PASSWORD_LENGTH + 1), h)).toBe(false);
+  });
+});
+
+describe('bcrypt lines from htpasswd -B', () => {
+  test.each(['$2a$', '$2b$', '$2y$'])('%s hashes verify', async (prefix) => {
+    const hash = prefix + bcrypt.hashSync('s3cret', 5).slice(4);
+    expect(await verifyPassword('s3cret', hash)).toBe(true);
+    expect(await verifyPassword('s3cret!', hash)).toBe(false);
+  });
+
+  test('a $2y$ hash made by another implementation (libxcrypt, as htpasswd -B makes them)', async () => {
+    const hash = '$2y$05$abcdefghijklmnopqrstuuumdHvtDbXLiMUnSzTg5m4tpQDY2nJOK';
+    expect(hash).toMatch(PASSWORD_HASH.bcrypt);
+    expect(await verifyPassword('testpassword', hash)).toBe(true);
+    expect(await verifyPassword('testpassword2', hash)).toBe(false);
+  });
+
+  test('unknown hash formats never verify', async () => {
+    expect(await verifyPassword('x', '{SHA}C+7Hteo/D9vJXQ3UfzxbwnXaijM=')).toBe(false);
+    expect(await verifyPassword('x', 'x')).toBe(false);
+  });
+});
