@@ -81,7 +81,7 @@ go_install() {
     return 0
   fi
   log "building $name ($pkg@$version)"
-  GOBIN="$BIN" GOFLAGS= nice go install "$pkg@$version" || return 1
+  GOBIN="$BIN" GOFLAGS='' nice go install "$pkg@$version" || return 1
   echo "$want" >"$STAMPS/$name"
   report "$name" "$pkg@$version" "built"
 }
@@ -96,7 +96,7 @@ conformance_build() {
     return 0
   fi
   log "building $name (conformance@$version, $kind)"
-  dir="$(GOFLAGS= go mod download -json "$CONFORMANCE_MODULE@$version" | jq -r '.Dir // empty')" || return 1
+  dir="$(GOFLAGS='' go mod download -json "$CONFORMANCE_MODULE@$version" | jq -r '.Dir // empty')" || return 1
   [[ -n "$dir" && -d "$dir" ]] || { log "go mod download gave no directory for $version"; return 1; }
   work="$(mktemp -d)"
   cp -r "$dir/." "$work/" && chmod -R u+w "$work" || return 1
