@@ -1,0 +1,121 @@
+/**
+ * The Deployment of `berth serve` pods for a Registry (pure).
+ */
+import type { KubeObject } from '../k8s/objects.js';
+import { POD_PATHS, SECRET_KEYS } from './config-render.js';
+import { ANNOTATIONS, childLabels, childNames, ownerReference, REGISTRY_PORT, selectorLabels } from './naming.js';
+import type { Registry, RegistrySpec } from './types.js';
+
+/** The non-root user and group the registry runs as (the distroless "nonroot" ids). */
+export const RUN_AS_ID = 65532;
+
+export interface DeploymentInputs {
+  image: string;
+  /** Hash of everything the pods read from files (config, and what else should roll them). */
+  configHash: string;
+  /** Access modes of the volume the pods mount (of the existing claim, or the spec's). */
+  volumeAccessModes: readonly string[];
+}
+
+/** Recreate unless the volume can be mounted by several pods at once (a rolling update would need two). */
+export function deploymentStrategy(volumeAccessModes: readonly string[]): Record<string, unknown> {
+  if (volumeAccessModes.includes('ReadWriteMany')) {
+    return { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
+  }
+  return { type: 'Recreate' };
+}
+
+function configVolume(name: string, spec: RegistrySpec): Record<string, unknown> {
+  const names = childNames(name, spec);
+  const item = (secretName: string, key: string, path: string) => ({ secret: { name: secretName, items: [{ key, path }] } });
+  return {
+    name: 'config',
+    projected: {
+      defaultMode: 0o440,
+      sources: [
+        item(names.configSecret, SECRET_KEYS.config, 'config.yaml'),
+        item(names.signingKeySecret, SECRET_KEYS.signingKey, 'keys/signing-key.pem'),
+        item(names.policySecret, SECRET_KEYS.policy, 'policy/policy.yaml'),
+      ],
+    },
+  };
+}
+
+function registryContainer(spec: RegistrySpec, image: string): Record<string, unknown> {
+  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path, port: 'http' },
+    periodSeconds,
+    timeoutSeconds: 3,
+    failureThreshold,
+  });
+  return {
+    name: 'registry',
+    image,
+    imagePullPolicy: spec.imagePullPolicy,
+    command: ['berth', 'serve', '--config', POD_PATHS.config],
+    ports: [{ name: 'http', containerPort: REGISTRY_PORT, protocol: 'TCP' }],
+    startupProbe: probe('/healthz', 2, 30),
+    livenessProbe: probe('/healthz', 10, 3),
+    readinessProbe: probe('/readyz', 5, 2),
+    resources: spec.resources,
+    securityContext: {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: 'config', mountPath: POD_PATHS.configDir, readOnly: true },
+      { name: 'data', mountPath: POD_PATHS.storage },
+      { name: 'tmp', mountPath: POD_PATHS.tmp },
+    ],
+  };
+}
+
+export function buildDeployment(registry: Registry, spec: RegistrySpec, inputs: DeploymentInputs): KubeObject {
+  const name = registry.metadata.name;
+  const podSpec: Record<string, unknown> = {
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: RUN_AS_ID,
+      runAsGroup: RUN_AS_ID,
+      fsGroup: RUN_AS_ID,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [registryContainer(spec, inputs.image)],
+    volumes: [
+      configVolume(name, spec),
+      { name: 'data', persistentVolumeClaim: { claimName: childNames(name, spec).claim } },
+      { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+    ],
+  };
+  if (spec.imagePullSecrets?.length) podSpec.imagePullSecrets = spec.imagePullSecrets;
+  if (spec.nodeSelector && Object.keys(spec.nodeSelector).length) podSpec.nodeSelector = spec.nodeSelector;
+  if (spec.tolerations?.length) podSpec.tolerations = spec.tolerations;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: childNames(name, spec).deployment,
+      namespace: registry.metadata.namespace,
+      labels: childLabels(name, 'registry'),
+      ownerReferences: [ownerReference(registry)],
+    },
+    spec: {
+      replicas: spec.replicas,
+      revisionHistoryLimit: 3,
+      selector: { matchLabels: selectorLabels(name) },
+      strategy: deploymentStrategy(inputs.volumeAccessModes),
+      template: {
+        metadata: {
+          labels: childLabels(name, 'registry'),
+          annotations: { [ANNOTATIONS.configHash]: inputs.configHash },
+        },
+        spec: podSpec,
+      },
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The Secrets of a Registry: its configuration (applied on every change), its token signing key and its access
+ * policy (both created once: the key is never regenerated, and the policy's content belongs to the Repository
+ * controller once it writes one).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import type { KubeObject } from '../k8s/objects.js';
+import { SECRET_KEYS } from './config-render.js';
+import { childLabels, childNames, ownerReference } from './naming.js';
+import type { Registry, RegistrySpec } from './types.js';
+
+/** An empty access policy (version 1: nobody may log in, nothing is allowed) until Repositories add rules. */
+export const EMPTY_POLICY_YAML = 'version: 1\nusers: []\nrobots: []\nrules: []\ncatalog: []\n';
+
+function secret(registry: Registry, name: string, component: string, data: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name,
+      namespace: registry.metadata.namespace,
+      labels: childLabels(registry.metadata.name, component),
+      ownerReferences: [ownerReference(registry)],
+    },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+  };
+}
+
+export function buildConfigSecret(registry: Registry, spec: RegistrySpec, configYaml: string): KubeObject {
+  return secret(registry, childNames(registry.metadata.name, spec).configSecret, 'config', { [SECRET_KEYS.config]: configYaml });
+}
+
+export function buildSigningKeySecret(registry: Registry, spec: RegistrySpec, privateKeyPem: string): KubeObject {
+  return secret(registry, childNames(registry.metadata.name, spec).signingKeySecret, 'signing-key', {
+    [SECRET_KEYS.signingKey]: privateKeyPem,
+  });
+}
+
+export function buildPolicySecret(registry: Registry, spec: RegistrySpec, policyYaml = EMPTY_POLICY_YAML): KubeObject {
+  return secret(registry, childNames(registry.metadata.name, spec).policySecret, 'policy', { [SECRET_KEYS.policy]: policyYaml });
+}
+
+/** A new token signing key: ECDSA P-256 (ES256), PKCS#8 PEM. */
+export function generateSigningKey(): string {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+}

@@ -1,0 +1,53 @@
+/**
+ * The `berth serve` configuration the operator renders for a Registry's pods (input of `parseConfig` in
+ * `src/registry/config.ts`), and the paths where the pod finds its files.
+ */
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { Endpoint } from './naming.js';
+import { REGISTRY_PORT } from './naming.js';
+import type { RegistrySpec } from './types.js';
+
+/** Where the projected configuration volume is mounted, and the files in it. */
+export const POD_PATHS = {
+  configDir: '/etc/berth',
+  config: '/etc/berth/config.yaml',
+  signingKey: '/etc/berth/keys/signing-key.pem',
+  policy: '/etc/berth/policy/policy.yaml',
+  storage: '/var/lib/berth',
+  tmp: '/tmp',
+} as const;
+
+/** Keys inside the Secrets. */
+export const SECRET_KEYS = {
+  config: 'config.yaml',
+  signingKey: 'signing-key.pem',
+  policy: 'policy.yaml',
+} as const;
+
+/** The token issuer of every operator-run registry. */
+export const TOKEN_ISSUER = 'berth';
+
+/** The registry configuration as YAML (pure). */
+export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint): string {
+  const config = {
+    http: { addr: `0.0.0.0:${REGISTRY_PORT}`, externalUrl: endpoint.url },
+    storage: { root: POD_PATHS.storage },
+    log: { level: spec.logLevel },
+    auth: {
+      issuer: TOKEN_ISSUER,
+      service: endpoint.host,
+      tokenTtl: spec.auth.tokenTtl,
+      signingKeyFile: POD_PATHS.signingKey,
+      policyFile: POD_PATHS.policy,
+    },
+  };
+  return `# Rendered by the Berth operator from the Registry resource; edits are overwritten.\n${stringify(config)}`;
+}
+
+/** A short content hash (for the pod template annotation that rolls pods on a config change). */
+export function contentHash(...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,101 @@
+/**
+ * From a Registry to the objects that should exist (pure): validates what the CRD schema cannot (the operator's
+ * default image, the access modes of an existing claim, the rendered config), then builds every child.
+ */
+import { ConfigError, parseConfig } from '../../registry/config.js';
+import { parseDuration } from '../../shared/duration.js';
+import { parse as parseYaml } from 'yaml';
+import type { KubeObject } from '../k8s/objects.js';
+import { RESOURCES, type ResourceType } from '../k8s/resources.js';
+import { buildDeployment } from './build-deployment.js';
+import { buildClaim, buildIngress, buildService } from './build-network.js';
+import { buildConfigSecret } from './build-secrets.js';
+import { contentHash, renderRegistryConfig } from './config-render.js';
+import { childNames, registryEndpoint, type Endpoint } from './naming.js';
+import { REASONS } from './status.js';
+import { withDefaults, type Registry, type RegistrySpec } from './types.js';
+
+export interface PlanInputs {
+  /** The operator's --image, used when spec.image is empty. */
+  defaultImage: string | undefined;
+  /** The existing claim named by spec.storage.existingClaim: its access modes, or null when it does not exist. */
+  existingClaim?: { accessModes: string[] } | null;
+}
+
+export interface RegistryPlan {
+  spec: RegistrySpec;
+  endpoint: Endpoint;
+  names: ReturnType<typeof childNames>;
+  /** Objects to server-side apply, in order (the config before the pods that read it). */
+  apply: Array<{ resource: ResourceType; object: KubeObject }>;
+  /** Children that must not exist (an Ingress no longer asked for). */
+  remove: Array<{ resource: ResourceType; name: string }>;
+}
+
+export type PlanResult =
+  | { ok: true; plan: RegistryPlan }
+  | { ok: false; reason: (typeof REASONS)[keyof typeof REASONS]; message: string };
+
+function invalid(message: string): PlanResult {
+  return { ok: false, reason: REASONS.invalidSpec, message };
+}
+
+/** Problems the CRD cannot see; undefined when the spec is usable. */
+function specProblem(spec: RegistrySpec, inputs: PlanInputs): PlanResult | undefined {
+  if (!spec.image && !inputs.defaultImage) {
+    return invalid('spec.image is empty and the operator was started without --image: set spec.image to a Berth image');
+  }
+  const ttl = parseDuration(spec.auth.tokenTtl);
+  if (ttl === undefined || ttl < 60_000) return invalid(`spec.auth.tokenTtl "${spec.auth.tokenTtl}" must be a duration of at least 60s`);
+  if (spec.expose.ingress?.enabled && !spec.expose.host) return invalid('spec.expose.ingress.enabled needs spec.expose.host');
+  if (spec.storage.existingClaim && inputs.existingClaim === null) {
+    return {
+      ok: false,
+      reason: REASONS.claimNotFound,
+      message: `PersistentVolumeClaim "${spec.storage.existingClaim}" (spec.storage.existingClaim) does not exist; create it or remove existingClaim`,
+    };
+  }
+  const modes = volumeAccessModes(spec, inputs);
+  if (spec.replicas > 1 && !modes.includes('ReadWriteMany')) {
+    return invalid(
+      `spec.replicas is ${spec.replicas} but the volume is not ReadWriteMany (${modes.join(', ') || 'no access modes'}): ` +
+        'use one replica, or a claim with ReadWriteMany',
+    );
+  }
+  return undefined;
+}
+
+function volumeAccessModes(spec: RegistrySpec, inputs: PlanInputs): string[] {
+  return spec.storage.existingClaim ? (inputs.existingClaim?.accessModes ?? []) : spec.storage.accessModes;
+}
+
+export function planRegistry(registry: Registry, inputs: PlanInputs): PlanResult {
+  const spec = withDefaults(registry.spec);
+  const problem = specProblem(spec, inputs);
+  if (problem) return problem;
+  const name = registry.metadata.name;
+  const endpoint = registryEndpoint(name, registry.metadata.namespace ?? 'default', spec);
+  const configYaml = renderRegistryConfig(spec, endpoint);
+  try {
+    parseConfig(parseYaml(configYaml));
+  } catch (err) {
+    if (err instanceof ConfigError) return invalid(`the registry configuration would be invalid: ${err.message}`);
+    throw err;
+  }
+  const image = (spec.image ?? inputs.defaultImage)!;
+  const deployment = buildDeployment(registry, spec, {
+    image,
+    configHash: contentHash(configYaml),
+    volumeAccessModes: volumeAccessModes(spec, inputs),
+  });
+  const claim = buildClaim(registry, spec);
+  const ingress = buildIngress(registry, spec);
+  const apply: RegistryPlan['apply'] = [{ resource: RESOURCES.secret, object: buildConfigSecret(registry, spec, configYaml) }];
+  if (claim) apply.push({ resource: RESOURCES.pvc, object: claim });
+  apply.push({ resource: RESOURCES.service, object: buildService(registry, spec) });
+  apply.push({ resource: RESOURCES.deployment, object: deployment });
+  if (ingress) apply.push({ resource: RESOURCES.ingress, object: ingress });
+  const names = childNames(name, spec);
+  const remove = ingress ? [] : [{ resource: RESOURCES.ingress, name: names.ingress }];
+  return { ok: true, plan: { spec, endpoint, names, apply, remove } };
+}

@@ -1,0 +1,158 @@
+/**
+ * Reconcile of one Registry: read (informer caches) → plan (pure builders) → apply what differs (server-side
+ * apply) → status (pure function, written only when it changed). Level-based: it never depends on which event
+ * woke it.
+ */
+import type { Logger } from '../../shared/logger.js';
+import { classifyFailure, FAILURE_KINDS, hasStatus } from '../k8s/api-error.js';
+import type { KubeApi } from '../k8s/kube-api.js';
+import { objectKey, type KubeObject } from '../k8s/objects.js';
+import { RESOURCES, type ResourceType } from '../k8s/resources.js';
+import type { Applier } from '../runtime/applier.js';
+import { TerminalError, type Reconciler, type ReconcileResult } from '../runtime/controller.js';
+import type { EventRecorder } from '../runtime/events.js';
+import type { Informer } from '../runtime/informer.js';
+import { buildPolicySecret, buildSigningKeySecret, generateSigningKey } from './build-secrets.js';
+import { planRegistry, type RegistryPlan } from './plan.js';
+import { REASONS, type ObservedDeployment, type Reason } from './status.js';
+import { RegistryStatusWriter } from './status-writer.js';
+import { withDefaults, type Registry } from './types.js';
+
+/** How often a Registry waiting for its existing claim looks again (claims it does not own are not watched). */
+export const CLAIM_RETRY_MS = 30_000;
+
+export interface RegistryCaches {
+  registries: Informer<Registry>;
+  children: Map<ResourceType, Informer<KubeObject>>;
+}
+
+export interface RegistryReconcilerDeps {
+  api: KubeApi;
+  applier: Applier;
+  events: EventRecorder;
+  caches: RegistryCaches;
+  logger: Logger;
+  defaultImage: string | undefined;
+  now?: () => Date;
+}
+
+export class RegistryReconciler implements Reconciler {
+  readonly #d: RegistryReconcilerDeps;
+  readonly #status: RegistryStatusWriter;
+
+  constructor(deps: RegistryReconcilerDeps) {
+    this.#d = deps;
+    this.#status = new RegistryStatusWriter(deps.api, deps.events, deps.now ?? (() => new Date()));
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const registry = this.#d.caches.registries.get(key);
+    if (!registry) {
+      this.#status.forget(key);
+      return;
+    }
+    if (registry.metadata.deletionTimestamp) return;
+    const spec = withDefaults(registry.spec);
+    const existingClaim = spec.storage.existingClaim ? await this.#readClaim(registry, spec.storage.existingClaim) : undefined;
+    const result = planRegistry(registry, { defaultImage: this.#d.defaultImage, existingClaim });
+    if (!result.ok) {
+      await this.#status.write(registry, { desiredReplicas: spec.replicas, problem: result });
+      if (result.reason === REASONS.claimNotFound) return { requeueAfterMs: CLAIM_RETRY_MS };
+      throw new TerminalError(result.message);
+    }
+    const { plan } = result;
+    await this.#createOnce(registry, plan);
+    const deployment = await this.#applyAll(registry, plan);
+    await this.#removeUnwanted(registry, plan);
+    await this.#status.write(registry, {
+      desiredReplicas: plan.spec.replicas,
+      endpoint: plan.endpoint,
+      claimName: plan.names.claim,
+      deployment,
+    });
+  }
+
+  #cache(rt: ResourceType): Informer<KubeObject> {
+    const informer = this.#d.caches.children.get(rt);
+    if (!informer) throw new Error(`no informer for ${rt.plural}`);
+    return informer;
+  }
+
+  async #readClaim(registry: Registry, name: string): Promise<{ accessModes: string[] } | null> {
+    try {
+      const claim = await this.#d.api.get<KubeObject & { spec?: { accessModes?: string[] } }>(
+        RESOURCES.pvc,
+        registry.metadata.namespace,
+        name,
+      );
+      return { accessModes: claim.spec?.accessModes ?? [] };
+    } catch (err) {
+      if (hasStatus(err, 404)) return null;
+      throw err;
+    }
+  }
+
+  /** The signing key and the policy Secret are created when missing and never rewritten here. */
+  async #createOnce(registry: Registry, plan: RegistryPlan): Promise<void> {
+    const secrets = this.#cache(RESOURCES.secret);
+    const ns = registry.metadata.namespace;
+    const wanted = [
+      { name: plan.names.signingKeySecret, build: () => buildSigningKeySecret(registry, plan.spec, generateSigningKey()) },
+      { name: plan.names.policySecret, build: () => buildPolicySecret(registry, plan.spec) },
+    ];
+    for (const { name, build } of wanted) {
+      if (secrets.get(`${ns}/${name}`)) continue;
+      try {
+        await this.#d.api.create(RESOURCES.secret, build());
+        this.#d.events.record(registry, 'Normal', 'Created', `created Secret ${name}`);
+      } catch (err) {
+        if (classifyFailure(err) !== FAILURE_KINDS.exists) await this.#failed(registry, plan, 'Secret', name, err);
+      }
+    }
+  }
+
+  async #applyAll(registry: Registry, plan: RegistryPlan): Promise<ObservedDeployment | undefined> {
+    let deployment: ObservedDeployment | undefined;
+    for (const { resource, object } of plan.apply) {
+      const live = this.#cache(resource).get(objectKey(object));
+      try {
+        const { object: now, wrote } = await this.#d.applier.ensure(resource, object, live);
+        if (wrote && !live) this.#d.events.record(registry, 'Normal', 'Created', `created ${object.kind} ${object.metadata.name}`);
+        if (resource === RESOURCES.deployment) deployment = now as ObservedDeployment;
+      } catch (err) {
+        await this.#failed(registry, plan, object.kind, object.metadata.name, err);
+      }
+    }
+    return deployment;
+  }
+
+  async #removeUnwanted(registry: Registry, plan: RegistryPlan): Promise<void> {
+    const ns = registry.metadata.namespace;
+    for (const { resource, name } of plan.remove) {
+      if (!this.#cache(resource).get(`${ns}/${name}`)) continue;
+      try {
+        await this.#d.api.delete(resource, ns, name);
+      } catch (err) {
+        if (!hasStatus(err, 404)) throw err;
+      }
+    }
+  }
+
+  /**
+   * A write failed. A rejected object (invalid) or a forbidden write is shown as Degraded; an invalid one is not
+   * retried (a spec change will wake us), anything else is retried with backoff by rethrowing.
+   */
+  async #failed(registry: Registry, plan: RegistryPlan, kind: string, name: string, err: unknown): Promise<never> {
+    const failure = classifyFailure(err);
+    const message = (err as Error).message;
+    if (failure === FAILURE_KINDS.invalid || failure === FAILURE_KINDS.forbidden) {
+      const reason: Reason = failure === FAILURE_KINDS.invalid ? REASONS.applyRejected : REASONS.forbidden;
+      const problem = { reason, message: `${kind} ${name} was refused by the API server: ${message}` };
+      await this.#status
+        .write(registry, { desiredReplicas: plan.spec.replicas, endpoint: plan.endpoint, problem })
+        .catch((e: unknown) => this.#d.logger.warn('could not write status', { error: (e as Error).message }));
+      if (failure === FAILURE_KINDS.invalid) throw new TerminalError(problem.message);
+    }
+    throw err;
+  }
+}

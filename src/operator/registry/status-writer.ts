@@ -1,0 +1,67 @@
+/**
+ * Writes a Registry's status through the status subresource (server-side apply), only when it changed, and
+ * records an Event for each transition a user cares about (became available, degraded, recovered).
+ */
+import type { KubeApi } from '../k8s/kube-api.js';
+import { objectKey } from '../k8s/objects.js';
+import { RESOURCES } from '../k8s/resources.js';
+import { jsonEqual } from '../runtime/applier.js';
+import type { EventRecorder } from '../runtime/events.js';
+import { computeRegistryStatus, CONDITION_TYPES, findCondition, type StatusInputs } from './status.js';
+import type { Registry, RegistryStatus } from './types.js';
+
+/** A status without lastTransitionTime, to compare what changed regardless of when. */
+function comparable(status: RegistryStatus | undefined): unknown {
+  return status && { ...status, conditions: status.conditions?.map(({ lastTransitionTime: _t, ...c }) => c) };
+}
+
+export class RegistryStatusWriter {
+  /** The last status written per key: the informer cache may not have seen our write yet. */
+  readonly #written = new Map<string, RegistryStatus>();
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly events: EventRecorder,
+    private readonly now: () => Date,
+  ) {}
+
+  async write(registry: Registry, inputs: Omit<StatusInputs, 'registry' | 'now'>): Promise<void> {
+    const key = objectKey(registry);
+    const status = computeRegistryStatus({ ...inputs, registry, now: this.now() });
+    if (jsonEqual(status, registry.status ?? {})) return;
+    const written = this.#written.get(key);
+    if (written && jsonEqual(comparable(status), comparable(written))) return;
+    await this.api.apply(
+      RESOURCES.registry,
+      {
+        apiVersion: registry.apiVersion,
+        kind: registry.kind,
+        metadata: { name: registry.metadata.name, namespace: registry.metadata.namespace },
+        status,
+      },
+      'status',
+    );
+    this.#written.set(key, status);
+    this.#recordTransitions(registry, written ?? registry.status, status);
+  }
+
+  forget(key: string): void {
+    this.#written.delete(key);
+  }
+
+  #recordTransitions(registry: Registry, before: RegistryStatus | undefined, after: RegistryStatus): void {
+    const was = (type: string) => findCondition(before, type);
+    const is = (type: string) => findCondition(after, type);
+    const available = is(CONDITION_TYPES.available);
+    if (available?.status === 'True' && was(CONDITION_TYPES.available)?.status !== 'True') {
+      this.events.record(registry, 'Normal', 'Available', available.message);
+    }
+    const degraded = is(CONDITION_TYPES.degraded);
+    const wasDegraded = was(CONDITION_TYPES.degraded);
+    if (degraded?.status === 'True' && (wasDegraded?.status !== 'True' || wasDegraded.message !== degraded.message)) {
+      this.events.record(registry, 'Warning', degraded.reason, degraded.message);
+    } else if (degraded?.status === 'False' && wasDegraded?.status === 'True') {
+      this.events.record(registry, 'Normal', 'Recovered', 'the operator applied the spec again');
+    }
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The status of a Registry as a pure function of what the operator observed: conditions `Available`,
+ * `Progressing` and `Degraded` (each with observedGeneration, a reason constant and a message saying what to do),
+ * the endpoint, and replica counts. A condition keeps its lastTransitionTime while its status stays the same.
+ */
+import type { KubeObject } from '../k8s/objects.js';
+import { kubeTime } from '../k8s/objects.js';
+import type { Endpoint } from './naming.js';
+import { selectorString } from './naming.js';
+import type { Condition, Registry, RegistryStatus } from './types.js';
+
+export const CONDITION_TYPES = { available: 'Available', progressing: 'Progressing', degraded: 'Degraded' } as const;
+
+export const REASONS = {
+  minimumReplicasAvailable: 'MinimumReplicasAvailable',
+  noReplicasAvailable: 'NoReplicasAvailable',
+  scaledToZero: 'ScaledToZero',
+  rollingOut: 'RollingOut',
+  rolloutComplete: 'RolloutComplete',
+  rolloutStuck: 'RolloutStuck',
+  replicaFailure: 'ReplicaFailure',
+  asExpected: 'AsExpected',
+  invalidSpec: 'InvalidSpec',
+  claimNotFound: 'ClaimNotFound',
+  applyRejected: 'ApplyRejected',
+  forbidden: 'Forbidden',
+  blocked: 'Blocked',
+} as const;
+export type Reason = (typeof REASONS)[keyof typeof REASONS];
+
+/** The parts of a Deployment the status reads. */
+export interface ObservedDeployment extends KubeObject {
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+  };
+}
+
+export interface StatusInputs {
+  registry: Registry;
+  now: Date;
+  desiredReplicas: number;
+  endpoint?: Endpoint;
+  claimName?: string;
+  deployment?: ObservedDeployment;
+  /** Why the operator could not apply this generation (invalid spec, rejected write). */
+  problem?: { reason: Reason; message: string };
+}
+
+type Draft = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+
+function availableCondition(desired: number, d: ObservedDeployment | undefined): Draft {
+  const available = d?.status?.availableReplicas ?? 0;
+  const type = CONDITION_TYPES.available;
+  if (available > 0) {
+    return { type, status: 'True', reason: REASONS.minimumReplicasAvailable, message: `${available} of ${desired} registry pods available` };
+  }
+  if (desired === 0) return { type, status: 'False', reason: REASONS.scaledToZero, message: 'spec.replicas is 0' };
+  const name = d?.metadata.name ?? 'the registry Deployment';
+  return {
+    type,
+    status: 'False',
+    reason: REASONS.noReplicasAvailable,
+    message: `0 of ${desired} registry pods available; check the pods of Deployment ${name} (kubectl describe pods)`,
+  };
+}
+
+function rolloutComplete(desired: number, d: ObservedDeployment): boolean {
+  const s = d.status ?? {};
+  return (
+    (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
+    (s.updatedReplicas ?? 0) === desired &&
+    (s.replicas ?? 0) === desired &&
+    (s.availableReplicas ?? 0) === desired
+  );
+}
+
+function progressingCondition(desired: number, d: ObservedDeployment | undefined, problem: StatusInputs['problem']): Draft {
+  const type = CONDITION_TYPES.progressing;
+  if (problem) return { type, status: 'False', reason: REASONS.blocked, message: 'the operator cannot apply this spec; see the Degraded condition' };
+  if (d && rolloutComplete(desired, d)) {
+    return { type, status: 'False', reason: REASONS.rolloutComplete, message: `all ${desired} registry pods run the current spec` };
+  }
+  const s = d?.status ?? {};
+  return {
+    type,
+    status: 'True',
+    reason: REASONS.rollingOut,
+    message: `${s.updatedReplicas ?? 0} of ${desired} pods updated, ${s.readyReplicas ?? 0} ready`,
+  };
+}
+
+function degradedCondition(d: ObservedDeployment | undefined, problem: StatusInputs['problem']): Draft {
+  const type = CONDITION_TYPES.degraded;
+  if (problem) return { type, status: 'True', reason: problem.reason, message: problem.message };
+  const conds = d?.status?.conditions ?? [];
+  const failure = conds.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  if (failure) return { type, status: 'True', reason: REASONS.replicaFailure, message: failure.message ?? 'pods cannot be created' };
+  const stuck = conds.find((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
+  if (stuck) return { type, status: 'True', reason: REASONS.rolloutStuck, message: stuck.message ?? 'the rollout is stuck' };
+  return { type, status: 'False', reason: REASONS.asExpected, message: 'no problems found' };
+}
+
+/** Keeps lastTransitionTime when the status did not change. */
+function finish(draft: Draft, previous: Condition[] | undefined, generation: number | undefined, now: Date): Condition {
+  const prev = previous?.find((c) => c.type === draft.type);
+  return {
+    ...draft,
+    observedGeneration: generation,
+    lastTransitionTime: prev && prev.status === draft.status ? prev.lastTransitionTime : kubeTime(now),
+  };
+}
+
+/** The status the Registry should have (pure). */
+export function computeRegistryStatus(inputs: StatusInputs): RegistryStatus {
+  const { registry, deployment: d, problem, desiredReplicas: desired, now } = inputs;
+  const generation = registry.metadata.generation;
+  const previous = registry.status?.conditions;
+  const status: RegistryStatus = {
+    observedGeneration: generation,
+    replicas: d?.status?.replicas ?? 0,
+    readyReplicas: d?.status?.readyReplicas ?? 0,
+    selector: selectorString(registry.metadata.name),
+    conditions: [
+      finish(availableCondition(desired, d), previous, generation, now),
+      finish(progressingCondition(desired, d, problem), previous, generation, now),
+      finish(degradedCondition(d, problem), previous, generation, now),
+    ],
+  };
+  if (inputs.endpoint) {
+    status.endpoint = inputs.endpoint.host;
+    status.url = inputs.endpoint.url;
+  } else if (registry.status?.endpoint) {
+    status.endpoint = registry.status.endpoint;
+    if (registry.status.url) status.url = registry.status.url;
+  }
+  if (inputs.claimName) status.claimName = inputs.claimName;
+  return status;
+}
+
+/** The condition of a type, if present. */
+export function findCondition(status: RegistryStatus | undefined, type: string): Condition | undefined {
+  return status?.conditions?.find((c) => c.type === type);
+}

@@ -1,0 +1,97 @@
+/**
+ * Server-side apply that writes only when needed, so a converged operator makes no API writes at all.
+ *
+ * Every applied object carries a hash of what was desired (annotation `berth.dev/desired-hash`). The object is
+ * applied again when:
+ * - it does not exist, or its hash differs (the desire changed, possibly by dropping a field, which only a new
+ *   apply removes);
+ * - a field we set has another value (drift: someone edited it by hand), unless the live object is exactly the
+ *   version our own last apply returned (the API server may normalise what we sent, e.g. `0.5` → `500m`).
+ */
+import { createHash } from 'node:crypto';
+import type { KubeApi } from '../k8s/kube-api.js';
+import type { KubeObject } from '../k8s/objects.js';
+import type { ResourceType } from '../k8s/resources.js';
+
+export const DESIRED_HASH_ANNOTATION = 'berth.dev/desired-hash';
+
+/** JSON with object keys sorted, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Deep equality of JSON values (key order ignored). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/**
+ * Whether every field set in `desired` has the same value in `live` (fields only in `live`, such as defaults and
+ * other managers' fields, are ignored). Arrays must match element by element. Empty objects and arrays in
+ * `desired` match a missing field (the API server drops them).
+ */
+export function isSubset(desired: unknown, live: unknown): boolean {
+  if (Array.isArray(desired)) {
+    if (desired.length === 0 && (live === undefined || live === null)) return true;
+    return Array.isArray(live) && live.length === desired.length && desired.every((d, i) => isSubset(d, live[i]));
+  }
+  if (desired !== null && typeof desired === 'object') {
+    const entries = Object.entries(desired as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    if (entries.length === 0 && (live === undefined || live === null)) return true;
+    if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
+    return entries.every(([k, v]) => isSubset(v, (live as Record<string, unknown>)[k]));
+  }
+  return desired === live;
+}
+
+/** The desired object with its hash annotation (pure). */
+export function withDesiredHash(obj: KubeObject): KubeObject {
+  const hash = createHash('sha256').update(canonicalJson(obj)).digest('hex').slice(0, 20);
+  return {
+    ...obj,
+    metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [DESIRED_HASH_ANNOTATION]: hash } },
+  };
+}
+
+/** Whether `live` already is what `desired` (with its hash annotation) asks for (pure). */
+export function isApplied(desired: KubeObject, live: KubeObject | undefined, lastApplied?: { resourceVersion: string; hash: string }): boolean {
+  if (!live || live.metadata.deletionTimestamp) return false;
+  const hash = desired.metadata.annotations?.[DESIRED_HASH_ANNOTATION];
+  if (live.metadata.annotations?.[DESIRED_HASH_ANNOTATION] !== hash) return false;
+  if (lastApplied && lastApplied.hash === hash && lastApplied.resourceVersion === live.metadata.resourceVersion) return true;
+  const { metadata, apiVersion: _a, kind: _k, ...rest } = desired;
+  const { name: _n, namespace: _ns, ...meta } = metadata;
+  return isSubset(meta, live.metadata) && isSubset(rest, live);
+}
+
+export class Applier {
+  readonly #lastApplied = new Map<string, { resourceVersion: string; hash: string }>();
+
+  constructor(private readonly api: KubeApi) {}
+
+  /**
+   * Applies `desired` unless `live` (from an informer cache) already matches it. Returns the object as it is now
+   * and whether an API write happened.
+   */
+  async ensure<T extends KubeObject>(rt: ResourceType, desired: KubeObject, live: T | undefined): Promise<{ object: T; wrote: boolean }> {
+    const target = withDesiredHash(desired);
+    const key = `${rt.plural}/${desired.metadata.namespace ?? ''}/${desired.metadata.name}`;
+    if (isApplied(target, live, this.#lastApplied.get(key))) return { object: live!, wrote: false };
+    const applied = await this.api.apply<T>(rt, target);
+    const hash = target.metadata.annotations![DESIRED_HASH_ANNOTATION]!;
+    this.#lastApplied.set(key, { resourceVersion: applied.metadata.resourceVersion ?? '', hash });
+    return { object: applied, wrote: true };
+  }
+
+  /** Drops what is remembered about an object (it was deleted). */
+  forget(rt: ResourceType, namespace: string | undefined, name: string): void {
+    this.#lastApplied.delete(`${rt.plural}/${namespace ?? ''}/${name}`);
+  }
+}
