@@ -1,0 +1,207 @@
+/**
+ * The benchmark run: machine limits, then rounds (fresh Berth and Distribution per round, every scenario run on
+ * Berth then Distribution), then the optional auth benchmark. Every loop is bounded by a count and by the
+ * run's deadline; servers are stopped and temporary folders removed even when something fails.
+ */
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { BenchOptions } from './args.js';
+import { loadAuthBench } from './auth-hook.js';
+import {
+  blobRound,
+  declareBlobScenarios,
+  declareSmallScenario,
+  skopeoRound,
+  smallRound,
+  type BigLayers,
+} from './blob-scenarios.js';
+import { keepAliveAgent } from './http-client.js';
+import { writeRandomLayer } from './layer-file.js';
+import { lowestLimit, measureLimits, type MachineLimits } from './limits.js';
+import { declareManifestScenarios, manifestRound } from './manifest-scenario.js';
+import type { RoundEnv } from './measure.js';
+import { Deadline, DeadlineReached, Recorder } from './recorder.js';
+import { summarize, type ReportRow } from './report.js';
+import { startPair } from './servers.js';
+import { MiB } from './stats.js';
+import type { BenchServer, ScenarioResult, ServerName } from './types.js';
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  options: Omit<BenchOptions, 'phases'> & { phases: string[] };
+  machine: { cpus: number; cpuModel: string; kernel: string; node: string; memoryMiB: number };
+  /** `/proc/loadavg` (1, 5, 15 minutes) at the start and end of the run, and at each round's start. */
+  loadavg: { start: string; end: string; rounds: string[] };
+  limits: MachineLimits | undefined;
+  scenarios: ScenarioResult[];
+  rows: ReportRow[];
+  roundsDone: number;
+  errors: string[];
+  /** Why the run stopped early, if it did. */
+  stoppedEarly: string | undefined;
+  auth: { markdown: string; json: unknown } | undefined;
+}
+
+/** The 1, 5 and 15 minute load averages. */
+export async function loadavg(): Promise<string> {
+  return (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+}
+
+/** Servers currently running, so a signal handler can stop them. */
+export type ServerSet = Set<BenchServer>;
+
+async function makeLayers(dir: string, opts: BenchOptions, log: (line: string) => void): Promise<BigLayers> {
+  await mkdir(dir, { recursive: true });
+  const bytes = opts.layerMiB * MiB;
+  log(`writing three ${opts.layerMiB} MiB random layer files in ${dir}`);
+  return {
+    monolithic: await writeRandomLayer(join(dir, 'monolithic.bin'), bytes),
+    chunked: await writeRandomLayer(join(dir, 'chunked.bin'), bytes),
+    skopeo: await writeRandomLayer(join(dir, 'skopeo.bin'), bytes),
+  };
+}
+
+async function runRound(env: RoundEnv, layers: BigLayers | undefined, log: (line: string) => void): Promise<void> {
+  const { phases } = env.opts;
+  if (layers && phases.has('blob')) {
+    log(`round ${env.round}: blob push/pull, plain HTTP`);
+    await blobRound(env, layers);
+  }
+  if (layers && phases.has('skopeo')) {
+    log(`round ${env.round}: skopeo`);
+    await skopeoRound(env, layers.skopeo);
+  }
+  if (phases.has('small')) {
+    log(`round ${env.round}: small layers`);
+    await smallRound(env);
+  }
+  if (phases.has('manifest')) {
+    log(`round ${env.round}: manifest GET/HEAD with wrk`);
+    await manifestRound(env);
+  }
+}
+
+function declareAll(rec: Recorder, opts: BenchOptions, limits: MachineLimits | undefined): void {
+  const floor = limits ? lowestLimit(limits) * 0.8 : undefined;
+  if (opts.phases.has('blob') || opts.phases.has('skopeo')) {
+    declareBlobScenarios(rec, opts.layerMiB * MiB, opts.chunkMiB, floor);
+  }
+  if (opts.phases.has('small')) declareSmallScenario(rec, opts.smallLayers, opts.smallLayerKiB, opts.smallClients);
+  if (opts.phases.has('manifest')) declareManifestScenarios(rec, opts.wrkConnections);
+}
+
+/** Runs the rounds; returns how many completed, and why it stopped early if it did. */
+async function runRounds(
+  base: Omit<RoundEnv, 'round' | 'servers' | 'dir'>,
+  workDir: string,
+  layers: BigLayers | undefined,
+  running: ServerSet,
+  report: Pick<BenchReport, 'loadavg'>,
+  log: (line: string) => void,
+): Promise<{ done: number; stoppedEarly: string | undefined }> {
+  for (let round = 1; round <= base.opts.rounds; round++) {
+    const dir = join(workDir, `round-${round}`);
+    let servers: Record<ServerName, BenchServer> | undefined;
+    try {
+      base.deadline.check(`round ${round}`);
+      report.loadavg.rounds.push(await loadavg());
+      log(`round ${round}: load average ${report.loadavg.rounds.at(-1)}`);
+      servers = await startPair(dir, base.opts.cpuProfDir ? { cpuProfDir: base.opts.cpuProfDir } : {});
+      Object.values(servers).forEach((s) => running.add(s));
+      const { berth, distribution } = servers;
+      log(`round ${round}: berth ${berth.url} (pid ${berth.pid}), distribution ${distribution.url} (pid ${distribution.pid})`);
+      await runRound({ ...base, round, servers, dir }, layers, log);
+    } catch (err) {
+      if (err instanceof DeadlineReached) return { done: round - 1, stoppedEarly: err.message };
+      throw err;
+    } finally {
+      for (const server of servers ? Object.values(servers) : []) {
+        await server.stop();
+        running.delete(server);
+      }
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return { done: base.opts.rounds, stoppedEarly: undefined };
+}
+
+/** The whole benchmark in `workDir` (which the caller removes). */
+export async function runBench(
+  opts: BenchOptions,
+  workDir: string,
+  running: ServerSet,
+  log: (line: string) => void,
+): Promise<BenchReport> {
+  const startedAt = new Date().toISOString();
+  const report = { loadavg: { start: await loadavg(), end: '', rounds: [] as string[] } };
+  log(`load average at start: ${report.loadavg.start}`);
+  const deadline = new Deadline(Date.now() + opts.deadlineMinutes * 60_000);
+  let limits: MachineLimits | undefined;
+  if (opts.phases.has('limits')) {
+    log(`measuring machine limits (${opts.limitMiB} MiB each)`);
+    limits = await measureLimits(workDir, opts.limitMiB);
+  }
+  const rec = new Recorder(log);
+  declareAll(rec, opts, limits);
+  const needLayers = opts.phases.has('blob') || opts.phases.has('skopeo');
+  const layers = needLayers ? await makeLayers(join(workDir, 'layers'), opts, log) : undefined;
+  const agent = keepAliveAgent(4);
+  const errors: string[] = [];
+  let rounds: { done: number; stoppedEarly: string | undefined };
+  try {
+    rounds = await runRounds({ opts, deadline, rec, agent, errors }, workDir, layers, running, report, log);
+  } finally {
+    agent.destroy();
+    if (layers) await rm(join(workDir, 'layers'), { recursive: true, force: true });
+  }
+  const auth = await runAuthPhase(opts, workDir, deadline, log);
+  report.loadavg.end = await loadavg();
+  log(`load average at end: ${report.loadavg.end}`);
+  const scenarios = rec.results();
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    options: { ...opts, phases: [...opts.phases] },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      kernel: release(),
+      node: process.version,
+      memoryMiB: Math.round(totalmem() / MiB),
+    },
+    loadavg: report.loadavg,
+    limits,
+    scenarios,
+    rows: scenarios.map(summarize),
+    roundsDone: rounds.done,
+    errors,
+    stoppedEarly: rounds.stoppedEarly,
+    auth,
+  };
+}
+
+/** Issue 3's auth benchmark, when `bench/auth.ts` exists (see auth-hook.ts). */
+async function runAuthPhase(
+  opts: BenchOptions,
+  workDir: string,
+  deadline: Deadline,
+  log: (line: string) => void,
+): Promise<BenchReport['auth']> {
+  if (!opts.phases.has('auth')) return undefined;
+  const runAuthBench = await loadAuthBench();
+  if (!runAuthBench) {
+    log('auth benchmark: bench/auth.ts not built yet (no runAuthBench), skipped');
+    return undefined;
+  }
+  log('auth benchmark (bench/auth.ts)');
+  const dir = join(workDir, 'auth');
+  await mkdir(dir, { recursive: true });
+  try {
+    const { quick, rounds, wrkSeconds } = opts;
+    return await runAuthBench({ quick, workDir: dir, rounds, wrkSeconds, deadlineAt: deadline.at });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,55 @@
+/** Runs an external program (skopeo, wrk, sync) to completion with a time limit; a non-zero exit is an error. */
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** The Go-built tool cache that `scripts/install-tools.sh` fills (same rule as test/helpers/tools.ts). */
+const TOOLS_BIN = join(process.env.BERTH_TOOLS_DIR ?? join(homedir(), '.cache', 'berth-tools'), 'bin');
+
+/** `name` from the tool cache when it is there, else `name` itself (found on PATH when run). */
+export function toolPath(name: string): string {
+  const cached = join(TOOLS_BIN, name);
+  try {
+    accessSync(cached, constants.X_OK);
+    return cached;
+  } catch {
+    return name;
+  }
+}
+
+export interface RunOutput {
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `cmd args…`, resolving with its output when it exits 0. Rejects when it cannot start (naming the tool and
+ * `npm run setup:tools`), exits non-zero, or runs past `timeoutMs` (it is then killed with SIGKILL).
+ */
+export function runTool(cmd: string, args: readonly string[], timeoutMs: number): Promise<RunOutput> {
+  const line = [cmd, ...args].join(' ');
+  return new Promise<RunOutput>((resolve, reject) => {
+    const child = spawn(toolPath(cmd), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${cmd} (${err.message}); install the tools with \`npm run setup:tools\``));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve({ stdout, stderr });
+      else if (signal === 'SIGKILL') reject(new Error(`timed out after ${timeoutMs} ms: ${line}`));
+      else reject(new Error(`${line} exited with ${code ?? signal}\n${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+/** Flushes the dirty pages of the filesystem holding `dir` (`sync -f`), so no write-back spills into a timing. */
+export async function syncFilesystem(dir: string): Promise<void> {
+  await runTool('sync', ['-f', dir], 120_000);
+}
