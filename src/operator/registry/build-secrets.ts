@@ -4,13 +4,17 @@
  * controller once it writes one).
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { emptyPolicy } from '../../shared/policy.js';
+import { renderPolicy } from '../../shared/policy-render.js';
 import type { KubeObject } from '../k8s/objects.js';
 import { SECRET_KEYS } from './config-render.js';
 import { childLabels, childNames, ownerReference } from './naming.js';
 import type { Registry, RegistrySpec } from './types.js';
 
-/** An empty access policy (version 1: nobody may log in, nothing is allowed) until Repositories add rules. */
-export const EMPTY_POLICY_YAML = 'version: 1\nusers: []\nrobots: []\nrules: []\ncatalog: []\n';
+/** An empty access policy (nobody may log in, nothing is allowed) until Repositories add rules. */
+export function emptyPolicyYaml(): string {
+  return renderPolicy(emptyPolicy(), 'berth access policy, written by the Berth operator');
+}
 
 function secret(registry: Registry, name: string, component: string, data: Record<string, string>): KubeObject {
   return {
@@ -37,7 +41,7 @@ export function buildSigningKeySecret(registry: Registry, spec: RegistrySpec, pr
   });
 }
 
-export function buildPolicySecret(registry: Registry, spec: RegistrySpec, policyYaml = EMPTY_POLICY_YAML): KubeObject {
+export function buildPolicySecret(registry: Registry, spec: RegistrySpec, policyYaml = emptyPolicyYaml()): KubeObject {
   return secret(registry, childNames(registry.metadata.name, spec).policySecret, 'policy', { [SECRET_KEYS.policy]: policyYaml });
 }
 

@@ -1,0 +1,96 @@
+import { parse as parseYaml } from 'yaml';
+import { parseConfig } from '../../../src/registry/config.js';
+import { planRegistry, type PlanInputs, type RegistryPlan } from '../../../src/operator/registry/plan.js';
+import type { KubeObject } from '../../../src/operator/k8s/objects.js';
+import type { Registry } from '../../../src/operator/registry/types.js';
+import { registry } from './registry-fixture.js';
+
+const inputs: PlanInputs = { defaultImage: 'berth:1' };
+
+function plan(spec: Registry['spec'], more: Partial<PlanInputs> = {}): RegistryPlan {
+  const r = planRegistry(registry(spec), { ...inputs, ...more });
+  if (!r.ok) throw new Error(`unexpected: ${r.message}`);
+  return r.plan;
+}
+
+function kinds(p: RegistryPlan): string[] {
+  return p.apply.map((a) => `${a.object.kind}/${a.object.metadata.name}`);
+}
+
+function configOf(p: RegistryPlan): unknown {
+  const secret = p.apply.find((a) => a.object.kind === 'Secret')!.object as KubeObject & { data: Record<string, string> };
+  return parseYaml(Buffer.from(secret.data['config.yaml']!, 'base64').toString('utf8'));
+}
+
+describe('planRegistry: which children', () => {
+  test('defaults: config Secret, claim, Service, Deployment; no Ingress (removed if present)', () => {
+    const p = plan({});
+    expect(kinds(p)).toEqual(['Secret/reg-config', 'PersistentVolumeClaim/reg-data', 'Service/reg', 'Deployment/reg']);
+    expect(p.remove.map((r) => `${r.resource.kind}/${r.name}`)).toEqual(['Ingress/reg']);
+    expect(p.endpoint).toEqual({ host: 'reg.team.svc:5000', url: 'http://reg.team.svc:5000' });
+  });
+
+  test('an existing claim replaces the one the operator would create', () => {
+    const p = plan({ storage: { existingClaim: 'layers' } }, { existingClaim: { accessModes: ['ReadWriteOnce'] } });
+    expect(kinds(p)).not.toContain('PersistentVolumeClaim/reg-data');
+    expect(p.names.claim).toBe('layers');
+  });
+
+  test('an enabled ingress with TLS is applied and makes the URL https', () => {
+    const p = plan({ expose: { host: 'registry.example.com', ingress: { enabled: true, tlsSecretName: 'tls' } } });
+    expect(kinds(p)).toContain('Ingress/reg');
+    expect(p.remove).toEqual([]);
+    expect(p.endpoint.url).toBe('https://registry.example.com');
+  });
+});
+
+describe('planRegistry: the rendered config is valid input of parseConfig', () => {
+  test.each<[string, Registry['spec']]>([
+    ['defaults', {}],
+    ['host with port and a long token lifetime', { expose: { host: '10.0.0.5:30500' }, auth: { tokenTtl: '1h30m' } }],
+    ['https ingress, debug logs', { logLevel: 'debug', expose: { host: 'r.example.com', ingress: { enabled: true, tlsSecretName: 't' } } }],
+    ['explicit scheme', { expose: { host: 'r.example.com', scheme: 'https' } }],
+  ])('%s', (_name, spec) => {
+    const config = parseConfig(configOf(plan(spec)));
+    expect(config.http.addr).toBe('0.0.0.0:5000');
+    expect(config.storage.root).toBe('/var/lib/berth');
+    expect(config.auth?.signingKeyFile).toBe('/etc/berth/keys/signing-key.pem');
+    expect(config.auth?.policyFile).toBe('/etc/berth/policy/policy.yaml');
+    expect(config.auth?.service).toBe(plan(spec).endpoint.host);
+    expect(config.http.externalUrl).toBe(plan(spec).endpoint.url);
+  });
+
+  test('the token lifetime and log level come from the spec', () => {
+    const config = parseConfig(configOf(plan({ auth: { tokenTtl: '15m' }, logLevel: 'warn' })));
+    expect(config.auth?.tokenTtlMs).toBe(15 * 60_000);
+    expect(config.log.level).toBe('warn');
+  });
+});
+
+describe('planRegistry: problems the schema cannot see', () => {
+  test.each<[string, Registry['spec'], Partial<PlanInputs>, string, RegExp]>([
+    ['no image anywhere', {}, { defaultImage: undefined }, 'InvalidSpec', /spec\.image is empty.*--image/],
+    ['missing existing claim', { storage: { existingClaim: 'nope' } }, { existingClaim: null }, 'ClaimNotFound', /"nope".*does not exist/],
+    [
+      'two replicas on a ReadWriteOnce existing claim',
+      { replicas: 2, storage: { existingClaim: 'rwo' } },
+      { existingClaim: { accessModes: ['ReadWriteOnce'] } },
+      'InvalidSpec',
+      /replicas is 2.*not ReadWriteMany \(ReadWriteOnce\)/,
+    ],
+    ['two replicas on the default volume', { replicas: 2 }, {}, 'InvalidSpec', /ReadWriteMany/],
+    ['token lifetime below a minute', { auth: { tokenTtl: '30s' } }, {}, 'InvalidSpec', /tokenTtl "30s".*at least 60s/],
+    ['ingress without host', { expose: { ingress: { enabled: true } } }, {}, 'InvalidSpec', /needs spec\.expose\.host/],
+  ])('%s', (_name, spec, more, reason, message) => {
+    const r = planRegistry(registry(spec), { ...inputs, ...more });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toBe(reason);
+    expect(r.message).toMatch(message);
+  });
+
+  test('two replicas on a ReadWriteMany existing claim are fine', () => {
+    const p = plan({ replicas: 2, storage: { existingClaim: 'shared' } }, { existingClaim: { accessModes: ['ReadWriteMany'] } });
+    expect(kinds(p)).toContain('Deployment/reg');
+  });
+});
