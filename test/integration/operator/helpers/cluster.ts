@@ -1,0 +1,77 @@
+/**
+ * A private local control plane per test file (etcd, kube-apiserver, kube-controller-manager on loopback ports),
+ * started and stopped through `scripts/dev-cluster.sh` with its own data dir, plus a kubectl bound to it.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { REPO_ROOT } from '../../../helpers/berth-process.js';
+
+const run = promisify(execFile);
+const SCRIPT = join(REPO_ROOT, 'scripts', 'dev-cluster.sh');
+
+export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager';
+
+export interface Cluster {
+  dir: string;
+  /** Admin kubeconfig (system:masters). */
+  kubeconfig: string;
+  /** `https://127.0.0.1:PORT` */
+  server: string;
+  /** PEM of the cluster CA. */
+  caData: string;
+  /** Runs kubectl as admin (or with another kubeconfig); rejects with stderr on failure. */
+  kubectl(args: string[], opts?: { input?: string; kubeconfig?: string }): Promise<string>;
+  /** kubectl `get -o json`, parsed. */
+  getJson<T = Record<string, any>>(args: string[]): Promise<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Runs the script with a command (`start`, `stop-component NAME`, `pid NAME`). */
+  script(...args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function scriptIn(dir: string, args: string[]): Promise<string> {
+  const { stdout } = await run('bash', [SCRIPT, ...args], {
+    env: { ...process.env, BERTH_CLUSTER_DIR: dir },
+    maxBuffer: 16 << 20,
+    timeout: 15 * 60_000,
+  });
+  return stdout.trim();
+}
+
+/** Starts a fresh control plane (builds the binaries first if the cache lacks them). */
+export async function startCluster(): Promise<Cluster> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-cluster-'));
+  const kubeconfig = (await scriptIn(dir, ['start'])).split('\n').pop()!;
+  const env = await scriptIn(dir, ['env']);
+  const binDir = /BERTH_K8S_BIN_DIR='([^']+)'/.exec(env)![1]!;
+  const config = parseYaml(await readFile(kubeconfig, 'utf8'));
+  const cluster = config.clusters[0].cluster;
+  const kubectl = (args: string[], opts: { input?: string; kubeconfig?: string } = {}): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(join(binDir, 'kubectl'), ['--kubeconfig', opts.kubeconfig ?? kubeconfig, ...args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: ${err || out}`))));
+      child.stdin.end(opts.input ?? '');
+    });
+  return {
+    dir,
+    kubeconfig,
+    server: cluster.server,
+    caData: Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8'),
+    kubectl,
+    getJson: async (args) => JSON.parse(await kubectl(['get', ...args, '-o', 'json'])),
+    script: (...args) => scriptIn(dir, args),
+    stop: async () => {
+      await scriptIn(dir, ['stop']);
+    },
+  };
+}
