@@ -9,8 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { stopChild } from './distribution-process.js';
-import { runOk, tool, type RunOptions } from './tools.js';
+import { runOk, stopChild, tool, type RunOptions } from './tools.js';
 
 export interface ContainerdProcess {
   /** The daemon's gRPC socket, for `ctr --address`. */

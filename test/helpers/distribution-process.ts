@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { tool } from './tools.js';
+import { stopChild, tool } from './tools.js';
 
 export interface DistributionProcess {
   /** `http://127.0.0.1:PORT` */
@@ -97,18 +97,5 @@ function waitForListening(child: ChildProcess, logs: string[]): Promise<string> 
       clearTimeout(timer);
       reject(new Error(`docker-registry exited with ${code}\n${logs.join('\n')}`));
     });
-  });
-}
-
-/** Sends `signal`, and SIGKILL if the process has not exited 10 s later. */
-export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(killer);
-      resolve();
-    });
-    child.kill(signal);
   });
 }

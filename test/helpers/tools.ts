@@ -4,7 +4,7 @@
  * Go-built ones in `${BERTH_TOOLS_DIR:-~/.cache/berth-tools}/bin`, Debian ones on PATH. A missing tool is an
  * error, never a skipped test.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -114,4 +114,17 @@ export async function runOk(cmd: string, args: readonly string[], opts: RunOptio
     );
   }
   return result.stdout;
+}
+
+/** Sends `signal`, and SIGKILL if the process has not exited 10 s later. */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill(signal);
+  });
 }
