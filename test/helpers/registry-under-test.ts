@@ -4,6 +4,7 @@
  * themselves were validated against the reference implementation. What differs between the two is stated as
  * data ({@link RegistryUnderTest.referrersApi}), so a test asserts the right behaviour for each.
  */
+import { rm } from 'node:fs/promises';
 import { startBerth } from './berth-process.js';
 import { startDistribution } from './distribution-process.js';
 
@@ -29,12 +30,16 @@ export function registryKindFromEnv(env: NodeJS.ProcessEnv = process.env): Regis
   return kind;
 }
 
-/** Starts a fresh registry of `kind` on a free loopback port over an empty temporary directory. */
+/** Starts a fresh registry of `kind` on a free loopback port over an empty temporary directory; `stop()` removes it. */
 export async function startRegistryUnderTest(kind: RegistryKind = registryKindFromEnv()): Promise<RegistryUnderTest> {
   if (kind === 'distribution') {
     const d = await startDistribution();
     return { kind, url: d.url, host: d.host, referrersApi: false, stop: () => d.stop() };
   }
   const b = await startBerth();
-  return { kind, url: b.url, host: b.host, referrersApi: true, stop: () => b.stop() };
+  const stop = async () => {
+    await b.stop();
+    await rm(b.storage, { recursive: true, force: true });
+  };
+  return { kind, url: b.url, host: b.host, referrersApi: true, stop };
 }
