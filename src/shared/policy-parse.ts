@@ -26,7 +26,7 @@ import {
 
 export interface ParsedPolicy {
   policy: AccessPolicy;
-  /** Things that are allowed but probably not meant (a rule naming an unknown account, push without pull). */
+  /** Things that are allowed but probably not meant (a rule naming an account the policy does not define). */
   warnings: string[];
 }
 
@@ -178,12 +178,7 @@ function warningsFor(policy: AccessPolicy): string[] {
       if (p.includes(':') && !known.has(p)) warnings.push(`${where} names ${p}, which this policy does not define`);
     }
   };
-  policy.rules.forEach((rule, i) => {
-    check(rule.principals, `rules[${i}]`);
-    if (rule.actions.includes('push') && !rule.actions.includes('pull')) {
-      warnings.push(`rules[${i}] grants push without pull; clients need both to push`);
-    }
-  });
+  policy.rules.forEach((rule, i) => check(rule.principals, `rules[${i}]`));
   check(policy.catalog, 'catalog');
   return warnings;
 }

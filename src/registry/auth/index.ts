@@ -46,7 +46,7 @@ export interface AuthService {
 }
 
 export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<AuthService> {
-  const logger = deps.logger.child({ component: 'auth' });
+  const logger = deps.logger.child({ subsystem: 'auth' });
   const metrics = createAuthMetrics(deps.metrics.registry);
   const { keys, created } = await loadKeySet(config.signingKeyFile, config.verificationKeyFiles);
   if (created) logger.info('generated a new token signing key', { file: config.signingKeyFile, kid: keys.signing.kid });

@@ -68,11 +68,11 @@ rules:
     expect(parsePolicyText('version: 1\n').policy).toEqual({ users: [], robots: [], rules: [], catalog: [] });
   });
 
-  test('rules naming unknown accounts, or push without pull, are warnings, not errors', () => {
-    const { warnings } = parsePolicy({ rules: [{ repositories: ['a'], principals: ['robot:gone'], actions: ['push'] }] });
+  test('rules naming unknown accounts are warnings, not errors', () => {
+    const { warnings } = parsePolicy({ rules: [{ repositories: ['a'], principals: ['robot:gone', 'authenticated'], actions: ['push'] }], catalog: ['user:nobody'] });
     expect(warnings).toEqual([
       'rules[0] names robot:gone, which this policy does not define',
-      'rules[0] grants push without pull; clients need both to push',
+      'catalog names user:nobody, which this policy does not define',
     ]);
   });
 });
