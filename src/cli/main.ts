@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 /** The one CLI: `berth serve`, `berth operator`, and maintenance verbs. */
+import { operatorCommand } from './operator-command.js';
+import { passwdCommand } from './passwd-command.js';
 import { serveCommand } from './serve-command.js';
+import { tokenCommand } from './token-command.js';
 
 const USAGE = `Usage: berth <command> [options]
 
 Commands:
   serve      run the registry (OCI Distribution API + token service)
+  operator   run the controller for Registry and Repository resources
+  passwd     hash a user's password, or make a robot secret, for the access policy
+  token      print a signed registry token (scripting)
   help       show this help
 
 Run "berth <command> --help" for a command's options.`;
@@ -14,6 +20,9 @@ type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  operator: operatorCommand,
+  passwd: passwdCommand,
+  token: tokenCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

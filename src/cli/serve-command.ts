@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../shared/logger.js';
 import { ConfigError, DEFAULT_CONFIG, loadConfigFile, validateAddr, type RegistryConfig } from '../registry/config.js';
 import { startRegistry } from '../registry/server.js';
-import { loadAuthModule } from './auth-module.js';
+import { createAuth } from '../registry/auth/index.js';
 
 export const SERVE_USAGE = `Usage: berth serve [--config FILE] [--addr HOST:PORT] [--storage DIR]
 
@@ -47,7 +47,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger(config.log.level, { component: 'registry' });
-  const registry = await startRegistry({ config, logger, createAuth: await loadAuthModule() });
+  const registry = await startRegistry({
+    config,
+    logger,
+    createAuth: (c, deps) => createAuth(c.auth!, deps),
+  });
   logger.info('listening', {
     address: registry.address,
     storage: config.storage.root,
