@@ -1,9 +1,5 @@
 #!/usr/bin/env node
 /** The one CLI: `berth serve`, `berth operator`, and maintenance verbs. */
-import { operatorCommand } from './operator-command.js';
-import { passwdCommand } from './passwd-command.js';
-import { serveCommand } from './serve-command.js';
-import { tokenCommand } from './token-command.js';
 
 const USAGE = `Usage: berth <command> [options]
 
@@ -18,11 +14,12 @@ Run "berth <command> --help" for a command's options.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  operator: operatorCommand,
-  passwd: passwdCommand,
-  token: tokenCommand,
+/** Commands load lazily, so `berth serve` never loads the Kubernetes client, nor the operator the registry. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve-command.js')).serveCommand,
+  operator: async () => (await import('./operator-command.js')).operatorCommand,
+  passwd: async () => (await import('./passwd-command.js')).passwdCommand,
+  token: async () => (await import('./token-command.js')).tokenCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -31,12 +28,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     console.error(`berth: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
-  return command(rest);
+  return (await load())(rest);
 }
 
 main(process.argv.slice(2)).then(
