@@ -4,7 +4,7 @@
  * `{"message":"listening","address":"127.0.0.1:PORT"}`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,7 @@ export interface StartOptions {
 }
 
 export async function startBerth(opts: StartOptions = {}): Promise<BerthProcess> {
+  const ownStorage = opts.storage === undefined;
   const storage = opts.storage ?? (await mkdtemp(join(tmpdir(), 'berth-data-')));
   const args = [CLI, 'serve', '--addr', opts.addr ?? '127.0.0.1:0', '--storage', storage];
   if (opts.config) args.push('--config', opts.config);
@@ -73,11 +74,14 @@ export async function startBerth(opts: StartOptions = {}): Promise<BerthProcess>
     storage,
     child,
     logs,
-    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
-      new Promise<void>((resolve) => {
+    /** Stops the process; removes the storage folder if this helper made it. */
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      await new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill(signal);
-      }),
+      });
+      if (ownStorage) await rm(storage, { recursive: true, force: true });
+    },
   };
 }
