@@ -49,10 +49,11 @@ export class KubeApi {
   }
 
   /** Replaces an object; its metadata.resourceVersion makes this an optimistic-concurrency write (409 on a race). */
-  update<T extends KubeObject>(rt: ResourceType, obj: T): Promise<T> {
+  update<T extends KubeObject>(rt: ResourceType, obj: KubeObject): Promise<T> {
     return this.client.request<T>({
       method: 'PUT',
       path: resourcePath(rt, obj.metadata.namespace, obj.metadata.name),
+      query: { fieldManager: FIELD_MANAGER },
       body: obj,
     });
   }

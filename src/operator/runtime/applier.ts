@@ -7,8 +7,14 @@
  *   apply removes);
  * - a field we set has another value (drift: someone edited it by hand), unless the live object is exactly the
  *   version our own last apply returned (the API server may normalise what we sent, e.g. `0.5` → `500m`).
+ *
+ * Server-side apply cannot take back every hand edit: when someone changed the key of a list entry we own (a
+ * Service port number), the apply merges both entries and the API server refuses the result. Then the live
+ * object is updated instead, with our fields laid over it (our lists replace theirs), guarded by its
+ * resourceVersion.
  */
 import { createHash } from 'node:crypto';
+import { classifyFailure, FAILURE_KINDS } from '../k8s/api-error.js';
 import type { KubeApi } from '../k8s/kube-api.js';
 import type { KubeObject } from '../k8s/objects.js';
 import type { ResourceType } from '../k8s/resources.js';
@@ -51,6 +57,16 @@ export function isSubset(desired: unknown, live: unknown): boolean {
   return desired === live;
 }
 
+/** `live` with every field of `desired` laid over it; lists and scalars of `desired` replace those of `live` (pure). */
+export function overlay(live: unknown, desired: unknown): unknown {
+  if (desired === undefined) return live;
+  if (desired === null || typeof desired !== 'object' || Array.isArray(desired)) return desired;
+  if (live === null || typeof live !== 'object' || Array.isArray(live)) return desired;
+  const out: Record<string, unknown> = { ...(live as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(desired as Record<string, unknown>)) out[k] = overlay(out[k], v);
+  return out;
+}
+
 /** The desired object with its hash annotation (pure). */
 export function withDesiredHash(obj: KubeObject): KubeObject {
   const hash = createHash('sha256').update(canonicalJson(obj)).digest('hex').slice(0, 20);
@@ -84,7 +100,14 @@ export class Applier {
     const target = withDesiredHash(desired);
     const key = `${rt.plural}/${desired.metadata.namespace ?? ''}/${desired.metadata.name}`;
     if (isApplied(target, live, this.#lastApplied.get(key))) return { object: live!, wrote: false };
-    const applied = await this.api.apply<T>(rt, target);
+    let applied: T;
+    try {
+      applied = await this.api.apply<T>(rt, target);
+    } catch (err) {
+      if (!live || classifyFailure(err) !== FAILURE_KINDS.invalid) throw err;
+      const { status: _s, ...current } = live;
+      applied = await this.api.update<T>(rt, overlay(current, target) as KubeObject);
+    }
     const hash = target.metadata.annotations![DESIRED_HASH_ANNOTATION]!;
     this.#lastApplied.set(key, { resourceVersion: applied.metadata.resourceVersion ?? '', hash });
     return { object: applied, wrote: true };

@@ -1,4 +1,4 @@
-import { canonicalJson, isApplied, isSubset, withDesiredHash } from '../../../src/operator/runtime/applier.js';
+import { canonicalJson, isApplied, isSubset, overlay, withDesiredHash } from '../../../src/operator/runtime/applier.js';
 import type { KubeObject } from '../../../src/operator/k8s/objects.js';
 
 describe('isSubset', () => {
@@ -67,5 +67,17 @@ describe('withDesiredHash', () => {
     expect(a.metadata.annotations).toEqual(b.metadata.annotations);
     expect(a.metadata.annotations).not.toEqual(c.metadata.annotations);
     expect(canonicalJson({ b: 1, a: [2, { d: 1, c: 0 }] })).toBe('{"a":[2,{"c":0,"d":1}],"b":1}');
+  });
+});
+
+describe('overlay', () => {
+  test.each<[string, unknown, unknown, unknown]>([
+    ['our scalars win, theirs stay', { a: 1, b: 2 }, { a: 9 }, { a: 9, b: 2 }],
+    ['nested maps merge', { m: { x: 1, y: 2 } }, { m: { y: 3 } }, { m: { x: 1, y: 3 } }],
+    ['our lists replace theirs (a hand-edited port entry goes)', { ports: [{ port: 6000, name: 'http' }] }, { ports: [{ port: 5000, name: 'http' }] }, { ports: [{ port: 5000, name: 'http' }] }],
+    ['undefined in desired keeps live', { a: 1 }, { a: undefined }, { a: 1 }],
+    ['a map over a scalar', { a: 'x' }, { a: { b: 1 } }, { a: { b: 1 } }],
+  ])('%s', (_n, live, desired, expected) => {
+    expect(overlay(live, desired)).toEqual(expected);
   });
 });
