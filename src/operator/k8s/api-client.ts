@@ -26,7 +26,13 @@ export interface ApiRequest {
 /** Told about every finished request (for metrics): the verb and the HTTP status, 0 when there was none. */
 export type RequestObserver = (verb: string, status: number) => void;
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+/**
+ * Idle pooled connections close after this long, so a connection that went half-open (a NAT or load balancer
+ * forgot it) is never handed to the next request.
+ */
+const IDLE_SOCKET_MS = 4_000;
 
 /** The Kubernetes verb of a request, as audit logs and RBAC name it. */
 export function verbOf(method: HttpMethod, query: ApiRequest['query']): string {
@@ -45,13 +51,16 @@ export function buildUrlPath(path: string, query: ApiRequest['query']): string {
 export class ApiClient {
   readonly #kc: KubeConfig;
   readonly #server: URL;
+  /** Short requests share kept-alive connections. */
   readonly #agent: http.Agent;
+  /** Each watch gets its own connection, with no idle timeout (silence is detected by the informer). */
+  readonly #watchAgent: http.Agent;
   readonly #observer: RequestObserver;
 
-  private constructor(kc: KubeConfig, server: URL, agent: http.Agent, observer: RequestObserver) {
+  private constructor(kc: KubeConfig, server: URL, agents: [http.Agent, http.Agent], observer: RequestObserver) {
     this.#kc = kc;
     this.#server = server;
-    this.#agent = agent;
+    [this.#agent, this.#watchAgent] = agents;
     this.#observer = observer;
   }
 
@@ -62,18 +71,19 @@ export class ApiClient {
     const server = new URL(cluster.server);
     const opts: https.RequestOptions = {};
     await kc.applyToHTTPSOptions(opts);
-    const agent =
-      server.protocol === 'http:'
-        ? new http.Agent({ keepAlive: true })
-        : new https.Agent({
-            keepAlive: true,
-            ca: opts.ca,
-            cert: opts.cert,
-            key: opts.key,
-            servername: cluster.tlsServerName ?? opts.servername ?? undefined,
-            rejectUnauthorized: !cluster.skipTLSVerify,
-          });
-    return new ApiClient(kc, server, agent, observer);
+    const agent = (keepAlive: boolean): http.Agent => {
+      const common = { keepAlive, timeout: keepAlive ? IDLE_SOCKET_MS : undefined };
+      if (server.protocol === 'http:') return new http.Agent(common);
+      return new https.Agent({
+        ...common,
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        servername: cluster.tlsServerName ?? opts.servername ?? undefined,
+        rejectUnauthorized: !cluster.skipTLSVerify,
+      });
+    };
+    return new ApiClient(kc, server, [agent(true), agent(false)], observer);
   }
 
   /** The API server URL (for logs). */
@@ -120,7 +130,9 @@ export class ApiClient {
         }
         onLine(parsed);
       });
-      res.on('error', (err) => reject(new ApiError(0, '', `watch broke: ${err.message}`, verb, req.path)));
+      const broke = (err: Error): void => reject(new ApiError(0, '', `watch broke: ${err.message}`, verb, req.path));
+      res.on('error', broke);
+      lines.on('error', broke);
       res.on('aborted', () => reject(new ApiError(0, '', 'watch connection was cut', verb, req.path)));
       res.on('close', () => {
         if (res.errored) reject(new ApiError(0, '', `watch broke: ${res.errored.message}`, verb, req.path));
@@ -133,6 +145,7 @@ export class ApiClient {
   /** Closes idle keep-alive connections (on shutdown). */
   close(): void {
     this.#agent.destroy();
+    this.#watchAgent.destroy();
   }
 
   async #send(req: ApiRequest, verb: string): Promise<http.IncomingMessage> {
@@ -158,7 +171,7 @@ export class ApiClient {
           path: prefix + buildUrlPath(req.path, req.query),
           method: req.method,
           headers,
-          agent: this.#agent,
+          agent: verb === 'watch' ? this.#watchAgent : this.#agent,
           signal: req.signal,
         },
         resolve,

@@ -201,8 +201,10 @@ export class Informer<T extends KubeObject> {
       stopSignal.removeEventListener('abort', onStop);
     }
     if (failure) throw failure;
-    const healthy = events > 0 || Date.now() - started >= HEALTHY_WATCH_MS;
-    return { kind: ended ?? 'closed', healthy: ended === 'silent' ? false : healthy };
+    // A watch that delivered something, or stayed open a while, was fine: reopen it at once. One that failed
+    // fast backs off, so a server that accepts and drops connections is not hammered.
+    const healthy = events > 0 || Date.now() - started >= Math.min(HEALTHY_WATCH_MS, silenceTimeoutMs);
+    return { kind: ended ?? 'closed', healthy };
   }
 
   /** Applies one watch event to the cache; returns 'gone' for a 410 ERROR event. */
