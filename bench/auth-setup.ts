@@ -38,7 +38,8 @@ export async function writeAuthConfig(dir: string): Promise<AuthFixture> {
   const config = join(dir, 'config.yaml');
   // An hour-long token, so one token serves a whole load run (as a client's cached token does).
   const auth = { issuer: 'berth-bench', service: SERVICE, tokenTtl: '1h', signingKeyFile: 'signing-key.pem', policyFile: 'policy.yaml' };
-  await writeFile(config, stringify({ log: { level: 'warn' }, auth }));
+  // log level info, like the server without auth (and startBerthServer waits for the info line "listening")
+  await writeFile(config, stringify({ auth }));
   return { config, basic: `Basic ${Buffer.from(`${ROBOT}:${secret}`).toString('base64')}` };
 }
 
