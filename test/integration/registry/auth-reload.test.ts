@@ -84,3 +84,21 @@ test('an invalid policy file changes nothing; the error is logged and counted; a
   await r.writePolicy(policy.replace(/ {2}- \{ repositories: \[team\/app\], principals: \[robot:newbot\][^\n]+\n/, ''));
   await within(2000, async () => !(await canPull(newbot)));
 });
+
+test('a robot past its expiry can neither log in nor use the token it holds', async () => {
+  const secret = 'berth_shortlived-secret-0123456789abcdefghijk';
+  const auth = basic('shortlived', secret);
+  const expires = new Date(Date.now() + 3000).toISOString();
+  await r.writePolicy(
+    policy
+      .replace('robots:\n', `robots:\n  - { name: shortlived, expires: "${expires}", secrets: [{ hash: ${hashRobotSecret(secret)} }] }\n`)
+      .replace('rules:\n', 'rules:\n  - { repositories: [team/app], principals: [robot:shortlived], actions: [pull] }\n'),
+  );
+  await within(2000, () => canPull(auth));
+  const held = await tokenFor(r.url, ['repository:team/app:pull'], auth);
+  await new Promise((res) => setTimeout(res, Date.parse(expires) - Date.now() + 100));
+  expect((await getToken(r.url, ['repository:team/app:pull'], auth)).status).toBe(401);
+  const res = await call(r.url, 'GET', '/v2/team/app/manifests/v1', held);
+  expect(res.status).toBe(401);
+  expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+});
