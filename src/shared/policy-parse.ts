@@ -79,7 +79,7 @@ function strings(raw: unknown, path: string, check: (s: string) => boolean, what
 function accountName(raw: unknown, path: string): string {
   const name = text(raw, path);
   if (!ACCOUNT_NAME.test(name)) {
-    throw new PolicyError(path, `"${name}" is not a valid account name (letters, digits, . _ @ + -; at most 128)`);
+    throw new PolicyError(path, `"${name}" is not a valid account name (letters, digits, . _ @ + -; at most 255)`);
   }
   return name;
 }

@@ -97,8 +97,11 @@ export class PolicyError extends Error {
   }
 }
 
-/** Account names (users and robots share one namespace): what a Basic username may reasonably be. */
-export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
+/**
+ * Account names (users and robots share one namespace), at most 255 characters: room for robot names the
+ * operator derives from a namespace and a registry name.
+ */
+export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,254}$/;
 
 /** Repository name grammar of the distribution spec (kept here so `src/shared` depends on nothing else). */
 const NAME_COMPONENT = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';

@@ -86,6 +86,7 @@ describe('parsePolicy refuses, naming the field', () => {
     ['users: [{ name: alice, passwordHash: plain }]', 'users[0].passwordHash'],
     ['users: [{ name: "al ice", passwordHash: "' + SCRYPT + '" }]', 'users[0].name'],
     ['users: [{ name: alice, password: x }]', 'users[0].password'],
+    [`robots: [{ name: ${'r'.repeat(256)}, secrets: [{ hash: ${HASH} }] }]`, 'robots[0].name'],
     ['htpasswd: "carol:{SHA}abc="', 'htpasswd line 1'],
     ['htpasswd: "carol:$apr1$x$y"', 'htpasswd line 1'],
     ['robots: [{ name: ci, secrets: [] }]', 'robots[0].secrets'],
