@@ -81,8 +81,14 @@ async function createKeyFileIfAbsent(file: string): Promise<boolean> {
     await link(tmp, file); // fails with EEXIST if another process got there first
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+    // a filesystem without hard links: an exclusive create is still race-free, if not atomic
+    return writeFile(file, pem, { mode: 0o600, flag: 'wx' }).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? false : Promise.reject(e)),
+    );
   } finally {
     await unlink(tmp).catch(() => undefined);
   }
