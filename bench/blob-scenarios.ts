@@ -5,7 +5,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pullVerified, pushBuffer, pushChunked, pushMonolithic, type LayerFile } from './blob-ops.js';
+import { pullVerified, pullWithCurl, pushBuffer, pushChunked, pushMonolithic, type LayerFile } from './blob-ops.js';
 import { keepAliveAgent } from './http-client.js';
 import { randomBlobs } from './layer-file.js';
 import { measureOn, type Measured, type RoundEnv } from './measure.js';
@@ -29,23 +29,39 @@ export function sizeLabel(bytes: number): string {
   return bytes >= 1024 * MiB && bytes % (1024 * MiB) === 0 ? `${bytes / (1024 * MiB)} GiB` : `${bytes / MiB} MiB`;
 }
 
+/** Which big-layer scenario groups run. */
+export interface BlobPhases {
+  http: boolean;
+  skopeo: boolean;
+}
+
 /**
- * Declares the blob scenarios. `floorMiBps` (80% of the lowest machine limit) joins the ratio target of the
- * plain-HTTP push and pull rows when the limits were measured.
+ * Declares the big-layer scenarios of the phases that run. `floorMiBps` (80% of the lowest machine limit) joins
+ * the ratio target of the plain-HTTP push and pull rows when the limits were measured.
  */
-export function declareBlobScenarios(rec: Recorder, layerBytes: number, chunkMiB: number, floorMiBps?: number): void {
+export function declareBlobScenarios(
+  rec: Recorder,
+  phases: BlobPhases,
+  layerBytes: number,
+  chunkMiB: number,
+  floorMiBps?: number,
+): void {
   const size = sizeLabel(layerBytes);
   const server: Target =
     floorMiBps === undefined
       ? { kind: 'ratio', min: 1 }
       : { kind: 'ratioAndFloor', min: 1, floor: floorMiBps, floorLabel: '80% of lowest machine limit' };
   const base = { unit: 'MiB/s', better: 'higher', cpuUnit: 'CPU s/GiB' } as const;
-  rec.declare({ ...base, id: 'push-monolithic', title: `push ${size}, POST + one PUT`, target: server });
-  rec.declare({ ...base, id: 'push-chunked', title: `push ${size}, PATCH ${chunkMiB} MiB chunks`, target: server });
-  rec.declare({ ...base, id: 'pull', title: `pull ${size}, GET (digest verified)`, target: server });
-  const client: Target = { kind: 'ratio', min: 1 };
-  rec.declare({ ...base, id: 'skopeo-push', title: `skopeo push ${size} (oci: → docker://)`, target: client });
-  rec.declare({ ...base, id: 'skopeo-pull', title: `skopeo pull ${size} (docker:// → dir:)`, target: client });
+  if (phases.http) {
+    rec.declare({ ...base, id: 'push-monolithic', title: `push ${size}, POST + one PUT`, target: server });
+    rec.declare({ ...base, id: 'push-chunked', title: `push ${size}, PATCH ${chunkMiB} MiB chunks`, target: server });
+    rec.declare({ ...base, id: 'pull', title: `pull ${size}, GET with curl (digest verified after)`, target: server });
+  }
+  if (phases.skopeo) {
+    const client: Target = { kind: 'ratio', min: 1 };
+    rec.declare({ ...base, id: 'skopeo-push', title: `skopeo push ${size} (oci: → docker://)`, target: client });
+    rec.declare({ ...base, id: 'skopeo-pull', title: `skopeo pull ${size} (docker:// → dir:)`, target: client });
+  }
   rec.declare({
     id: 'rss-push',
     title: `peak RSS during the ${size} pushes (max)`,
@@ -62,24 +78,42 @@ function recordTransfer(env: RoundEnv, id: string, name: ServerName, bytes: numb
   if (push) env.rec.add('rss-push', name, m.peakRssKiB / 1024);
 }
 
-/** One round of the plain-HTTP big-layer scenarios: monolithic push, pull, chunked push. */
+/** One round of the plain-HTTP big-layer scenarios: monolithic push, pull (then an untimed verified pull), chunked push. */
 export async function blobRound(env: RoundEnv, layers: BigLayers): Promise<void> {
   const chunkBytes = env.opts.chunkMiB * MiB;
-  const steps = [
-    { id: 'push-monolithic', push: true, layer: layers.monolithic, repo: 'bench/monolithic' },
-    { id: 'pull', push: false, layer: layers.monolithic, repo: 'bench/monolithic' },
-    { id: 'push-chunked', push: true, layer: layers.chunked, repo: 'bench/chunked' },
-  ];
-  for (const step of steps) {
-    for (const name of SERVER_NAMES) {
-      const server = env.servers[name];
-      const m = await measureOn(env, step.id, server, () => {
-        if (!step.push) return pullVerified(server.url, step.repo, step.layer, env.agent);
-        if (step.id === 'push-chunked') return pushChunked(server.url, step.repo, step.layer, chunkBytes, env.agent);
-        return pushMonolithic(server.url, step.repo, step.layer, env.agent);
-      });
-      if (m) recordTransfer(env, step.id, name, step.layer.size, m, step.push);
-    }
+  const repo = { monolithic: 'bench/monolithic', chunked: 'bench/chunked' };
+  for (const name of SERVER_NAMES) {
+    const { url } = env.servers[name];
+    const m = await measureOn(env, 'push-monolithic', env.servers[name], () =>
+      pushMonolithic(url, repo.monolithic, layers.monolithic, env.agent),
+    );
+    if (m) recordTransfer(env, 'push-monolithic', name, layers.monolithic.size, m, true);
+  }
+  for (const name of SERVER_NAMES) {
+    const { url } = env.servers[name];
+    const m = await measureOn(env, 'pull', env.servers[name], () => pullWithCurl(url, repo.monolithic, layers.monolithic));
+    const verified = m && (await verify(env, name, () => pullVerified(url, repo.monolithic, layers.monolithic, env.agent)));
+    if (m && verified) recordTransfer(env, 'pull', name, layers.monolithic.size, m, false);
+  }
+  for (const name of SERVER_NAMES) {
+    const { url } = env.servers[name];
+    const m = await measureOn(env, 'push-chunked', env.servers[name], () =>
+      pushChunked(url, repo.chunked, layers.chunked, chunkBytes, env.agent),
+    );
+    if (m) recordTransfer(env, 'push-chunked', name, layers.chunked.size, m, true);
+  }
+}
+
+/** Runs an untimed check; false (and an entry in `env.errors`) when it fails. */
+async function verify(env: RoundEnv, name: ServerName, check: () => Promise<void>): Promise<boolean> {
+  try {
+    await check();
+    return true;
+  } catch (err) {
+    const message = `round ${env.round}, verified pull, ${name}: ${(err as Error).message}`;
+    env.errors.push(message);
+    console.error(`  ! ${message}`);
+    return false;
   }
 }
 

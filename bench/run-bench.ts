@@ -86,7 +86,8 @@ async function runRound(env: RoundEnv, layers: BigLayers | undefined, log: (line
 function declareAll(rec: Recorder, opts: BenchOptions, limits: MachineLimits | undefined): void {
   const floor = limits ? lowestLimit(limits) * 0.8 : undefined;
   if (opts.phases.has('blob') || opts.phases.has('skopeo')) {
-    declareBlobScenarios(rec, opts.layerMiB * MiB, opts.chunkMiB, floor);
+    const phases = { http: opts.phases.has('blob'), skopeo: opts.phases.has('skopeo') };
+    declareBlobScenarios(rec, phases, opts.layerMiB * MiB, opts.chunkMiB, floor);
   }
   if (opts.phases.has('small')) declareSmallScenario(rec, opts.smallLayers, opts.smallLayerKiB, opts.smallClients);
   if (opts.phases.has('manifest')) declareManifestScenarios(rec, opts.wrkConnections);
@@ -142,6 +143,9 @@ export async function runBench(
   if (opts.phases.has('limits')) {
     log(`measuring machine limits (${opts.limitMiB} MiB each)`);
     limits = await measureLimits(workDir, opts.limitMiB);
+    const { sha256MiBps, diskFsyncMiBps, loopbackMiBps } = limits;
+    const mibps = (n: number) => `${n.toFixed(0)} MiB/s`;
+    log(`  sha256 ${mibps(sha256MiBps)}, write+fsync ${mibps(diskFsyncMiBps)}, loopback ${mibps(loopbackMiBps)}`);
   }
   const rec = new Recorder(log);
   declareAll(rec, opts, limits);
@@ -156,7 +160,12 @@ export async function runBench(
     agent.destroy();
     if (layers) await rm(join(workDir, 'layers'), { recursive: true, force: true });
   }
-  const auth = await runAuthPhase(opts, workDir, deadline, log);
+  const auth = await runAuthPhase(opts, workDir, deadline, log).catch((err: unknown) => {
+    const message = `auth benchmark (bench/auth.ts): ${(err as Error).message}`;
+    errors.push(message);
+    log(`! ${message}`);
+    return undefined;
+  });
   report.loadavg.end = await loadavg();
   log(`load average at end: ${report.loadavg.end}`);
   const scenarios = rec.results();
