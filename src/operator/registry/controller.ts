@@ -59,7 +59,7 @@ export function createRegistryController(o: RegistryControllerOptions): { contro
   const children = new Map<ResourceType, Informer<KubeObject>>(
     CHILD_RESOURCES.map((rt) => [rt, new Informer<KubeObject>({ ...common, resource: rt, labelSelector: CHILD_SELECTOR })]),
   );
-  const applier = new Applier(o.api);
+  const applier = new Applier(o.api, o.logger);
   const reconciler = new RegistryReconciler({
     api: o.api,
     applier,

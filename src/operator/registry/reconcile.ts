@@ -42,7 +42,7 @@ export class RegistryReconciler implements Reconciler {
 
   constructor(deps: RegistryReconcilerDeps) {
     this.#d = deps;
-    this.#status = new RegistryStatusWriter(deps.api, deps.events, deps.now ?? (() => new Date()));
+    this.#status = new RegistryStatusWriter(deps.api, deps.events, deps.now ?? (() => new Date()), deps.logger);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {

@@ -2,6 +2,7 @@
  * Writes a Registry's status through the status subresource (server-side apply), only when it changed, and
  * records an Event for each transition a user cares about (became available, degraded, recovered).
  */
+import type { Logger } from '../../shared/logger.js';
 import type { KubeApi } from '../k8s/kube-api.js';
 import { objectKey } from '../k8s/objects.js';
 import { RESOURCES } from '../k8s/resources.js';
@@ -23,6 +24,7 @@ export class RegistryStatusWriter {
     private readonly api: KubeApi,
     private readonly events: EventRecorder,
     private readonly now: () => Date,
+    private readonly logger?: Logger,
   ) {}
 
   async write(registry: Registry, inputs: Omit<StatusInputs, 'registry' | 'now'>): Promise<void> {
@@ -31,6 +33,7 @@ export class RegistryStatusWriter {
     if (jsonEqual(status, registry.status ?? {})) return;
     const written = this.#written.get(key);
     if (written && jsonEqual(comparable(status), comparable(written))) return;
+    this.logger?.debug('writing status', { registry: key });
     await this.api.apply(
       RESOURCES.registry,
       {

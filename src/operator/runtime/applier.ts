@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { classifyFailure, FAILURE_KINDS } from '../k8s/api-error.js';
+import type { Logger } from '../../shared/logger.js';
 import type { KubeApi } from '../k8s/kube-api.js';
 import type { KubeObject } from '../k8s/objects.js';
 import type { ResourceType } from '../k8s/resources.js';
@@ -90,7 +91,10 @@ export function isApplied(desired: KubeObject, live: KubeObject | undefined, las
 export class Applier {
   readonly #lastApplied = new Map<string, { resourceVersion: string; hash: string }>();
 
-  constructor(private readonly api: KubeApi) {}
+  constructor(
+    private readonly api: KubeApi,
+    private readonly logger?: Logger,
+  ) {}
 
   /**
    * Applies `desired` unless `live` (from an informer cache) already matches it. Returns the object as it is now
@@ -100,6 +104,7 @@ export class Applier {
     const target = withDesiredHash(desired);
     const key = `${rt.plural}/${desired.metadata.namespace ?? ''}/${desired.metadata.name}`;
     if (isApplied(target, live, this.#lastApplied.get(key))) return { object: live!, wrote: false };
+    this.logger?.debug('applying', { object: key, why: live ? 'differs' : 'missing' });
     let applied: T;
     try {
       applied = await this.api.apply<T>(rt, target);

@@ -67,8 +67,9 @@ test('a watch that goes silent (a half-open connection) is reopened, and changes
   expect(await operator.metric('berth_operator_watch_restarts_total', { reason: 'silent' })).toBeGreaterThan(silentBefore);
 });
 
-test('the API server killed and restarted mid-watch: the operator stays up, reconnects and converges', async () => {
+test('the API server killed and restarted mid-watch: the operator stays up, relists after 410 Gone and converges', async () => {
   const errorsBefore = await operator.metric('berth_operator_watch_restarts_total', { reason: 'error' });
+  const goneBefore = await operator.metric('berth_operator_watch_restarts_total', { reason: 'gone' });
   const pid = await cluster.script('pid', 'kube-apiserver');
   expect(pid).toMatch(/^\d+$/);
   process.kill(Number(pid), 'SIGKILL');
@@ -83,6 +84,9 @@ test('the API server killed and restarted mid-watch: the operator stays up, reco
   const config = await cluster.getJson(['secret', 'before-config', '-n', NS]);
   expect(Buffer.from(config.data['config.yaml'], 'base64').toString()).toMatch(/tokenTtl: 30m/);
   expect(await operator.metric('berth_operator_watch_restarts_total', { reason: 'error' })).toBeGreaterThan(errorsBefore);
+  // The restarted API server's watch cache starts at the current revision: resuming an older watch gets
+  // 410 Gone, and the informers relist.
+  expect(await operator.metric('berth_operator_watch_restarts_total', { reason: 'gone' })).toBeGreaterThan(goneBefore);
 });
 
 test('writes refused with 500 and 409 are retried with growing delays until they succeed', async () => {
