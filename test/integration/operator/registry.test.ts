@@ -163,6 +163,35 @@ describe('a Registry and its children', () => {
   });
 });
 
+describe('exposure and scale', () => {
+  test('an Ingress with TLS appears when enabled and goes when disabled', async () => {
+    const expose = { host: 'ing.example.test', ingress: { enabled: true, className: 'nginx', tlsSecretName: 'ing-tls' } };
+    await apply('ing', { expose });
+    await converged('ing');
+    const ingress = await waitFor('the Ingress', () => get('ingress', 'ing'));
+    expect(ingress.spec.tls).toEqual([{ hosts: ['ing.example.test'], secretName: 'ing-tls' }]);
+    expect(ingress.spec.rules[0]).toMatchObject({ host: 'ing.example.test' });
+    expect((await get('registry', 'ing')).status.url).toBe('https://ing.example.test');
+    await apply('ing', { expose: { ...expose, ingress: { ...expose.ingress, enabled: false } } });
+    await waitFor('the Ingress to go', async () => !(await exists('ingress', 'ing')));
+    await cluster.kubectl(['delete', 'registry', 'ing', '-n', NS]);
+  });
+
+  test('kubectl scale on a ReadWriteMany Registry scales its Deployment, which rolls instead of recreating', async () => {
+    await apply('wide', { storage: { accessModes: ['ReadWriteMany'] } });
+    await converged('wide');
+    await cluster.kubectl(['scale', 'registry/wide', '-n', NS, '--replicas=3']);
+    const d = await waitFor('3 replicas', async () => {
+      const dep = await get('deployment', 'wide');
+      return dep.spec.replicas === 3 ? dep : undefined;
+    });
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    const r = await converged('wide', (x) => x.status.replicas === 3);
+    expect(r.status.selector).toBe('app.kubernetes.io/name=berth-registry,app.kubernetes.io/instance=wide');
+    await cluster.kubectl(['delete', 'registry', 'wide', '-n', NS]);
+  });
+});
+
 describe('drift is repaired', () => {
   beforeAll(async () => {
     await apply('drift', {});
