@@ -22,6 +22,8 @@ export function createApp(opts: AppOptions): express.Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'extended');
+  // Behind one trusted proxy, req.ip is the client it saw (rate limits per client address depend on it).
+  if (opts.config.http.trustProxy) app.set('trust proxy', 1);
   app.use(observe(opts.logger, opts.metrics));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

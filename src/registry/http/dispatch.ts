@@ -53,11 +53,11 @@ export function v2Dispatcher(deps: AppDeps) {
       const name = routeName(route);
       if (name !== undefined) info.repository = requireName(name);
       const decision = await deps.authorizer.authorize(
-        { authorization: req.headers.authorization, clientIp: req.socket.remoteAddress ?? '', externalUrl: externalUrl(req, deps) },
+        { authorization: req.headers.authorization, clientIp: req.ip ?? '', externalUrl: externalUrl(req, deps) },
         requiredAccess(route, req.method),
       );
       if (!decision.ok) {
-        res.setHeader('WWW-Authenticate', decision.challenge);
+        if (decision.status === 401) res.setHeader('WWW-Authenticate', decision.challenge);
         throw new RegistryError(decision.code, decision.message, decision.detail, decision.status);
       }
       info.subject = decision.subject;
