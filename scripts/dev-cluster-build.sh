@@ -65,6 +65,14 @@ k8s_build() {
     return 0
   fi
   command -v go >/dev/null || die "go is not installed (run: npm run setup:tools)"
+  # Several test files may start clusters at once: one builds, the others wait and then reuse its binaries.
+  mkdir -p "$K8S_TOOLS_ROOT"
+  exec 9>"${K8S_TOOLS_ROOT}/.k8s-build.lock"
+  flock 9
+  if k8s_is_built; then
+    flock -u 9
+    return 0
+  fi
   local work="${K8S_TOOLS_ROOT}/build-${K8S_VERSION}" started
   started=$(date +%s)
   log "building Kubernetes ${K8S_VERSION} and etcd ${ETCD_VERSION} into ${K8S_BIN_DIR} (cold builds take many minutes)"
@@ -83,6 +91,7 @@ k8s_build() {
   mv "${K8S_BIN_DIR}.tmp" "$K8S_BIN_DIR"
   k8s_stamp >"${K8S_BIN_DIR}/.stamp"
   log "built in $(($(date +%s) - started)) s: $(ls "$K8S_BIN_DIR" | tr '\n' ' ')"
+  flock -u 9
 }
 
 # The stamp records what was built; a mismatch (or a missing binary) rebuilds.

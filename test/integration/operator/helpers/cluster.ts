@@ -2,7 +2,7 @@
  * A private local control plane per test file (etcd, kube-apiserver, kube-controller-manager on loopback ports),
  * started and stopped through `scripts/dev-cluster.sh` with its own data dir, plus a kubectl bound to it.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,9 +41,22 @@ async function scriptIn(dir: string, args: string[]): Promise<string> {
   return stdout.trim();
 }
 
+/** Clusters of this process not stopped yet: stopped on exit, so a failing test file leaves no processes. */
+const running = new Set<string>();
+process.once('exit', () => {
+  for (const dir of running) {
+    try {
+      execFileSync('bash', [SCRIPT, 'stop'], { env: { ...process.env, BERTH_CLUSTER_DIR: dir }, stdio: 'ignore', timeout: 30_000 });
+    } catch {
+      // nothing more to do on exit
+    }
+  }
+});
+
 /** Starts a fresh control plane (builds the binaries first if the cache lacks them). */
 export async function startCluster(): Promise<Cluster> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-cluster-'));
+  running.add(dir);
   const kubeconfig = (await scriptIn(dir, ['start'])).split('\n').pop()!;
   const env = await scriptIn(dir, ['env']);
   const binDir = /BERTH_K8S_BIN_DIR='([^']+)'/.exec(env)![1]!;
@@ -51,7 +64,9 @@ export async function startCluster(): Promise<Cluster> {
   const cluster = config.clusters[0].cluster;
   const kubectl = (args: string[], opts: { input?: string; kubeconfig?: string } = {}): Promise<string> =>
     new Promise((resolve, reject) => {
-      const child = spawn(join(binDir, 'kubectl'), ['--kubeconfig', opts.kubeconfig ?? kubeconfig, ...args], {
+      // A discovery cache per cluster: another cluster may have used the same port before.
+      const common = ['--kubeconfig', opts.kubeconfig ?? kubeconfig, '--cache-dir', join(dir, 'kubectl-cache')];
+      const child = spawn(join(binDir, 'kubectl'), [...common, ...args], {
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let out = '';
@@ -72,6 +87,7 @@ export async function startCluster(): Promise<Cluster> {
     script: (...args) => scriptIn(dir, args),
     stop: async () => {
       await scriptIn(dir, ['stop']);
+      running.delete(dir);
     },
   };
 }
