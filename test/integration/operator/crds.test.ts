@@ -2,11 +2,12 @@
  * The CRDs on a real API server: they install, every example applies, and invalid resources are refused by the
  * schema or a CEL rule with a message that says what is wrong.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../helpers/berth-process.js';
 import { startCluster, type Cluster } from './helpers/cluster.js';
 import { applyCrds } from './helpers/service-account.js';
+import { waitFor } from './helpers/wait.js';
 
 let cluster: Cluster;
 
@@ -29,14 +30,17 @@ function repository(name: string, spec: string): string {
 }
 
 describe('CRDs on a real API server', () => {
-  const exampleDirs = ['deploy/examples', 'examples'].map((d) => join(REPO_ROOT, d));
-  const examples = exampleDirs.flatMap((dir) => {
-    try {
-      return readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, f));
-    } catch {
-      return [];
-    }
-  });
+  // Every YAML file under deploy/examples and examples/ that holds a berth.dev custom resource.
+  const examples = ['deploy/examples', 'examples']
+    .flatMap((dir) => {
+      try {
+        return readdirSync(join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' }).map((f) => join(REPO_ROOT, dir, f));
+      } catch {
+        return [];
+      }
+    })
+    .filter((f) => /\.ya?ml$/.test(f) && /^apiVersion: berth\.dev\//m.test(readFileSync(f, 'utf8')))
+    .sort();
 
   test('there are examples of both kinds', () => {
     expect(examples.some((f) => f.includes('registry'))).toBe(true);
@@ -65,7 +69,9 @@ describe('CRDs on a real API server', () => {
   test('short names, the category and printer columns work', async () => {
     expect(await cluster.kubectl(['get', 'breg', '-n', 'default'])).toMatch(/NAME\s+ENDPOINT\s+READY\s+REPLICAS\s+AVAILABLE\s+AGE/);
     expect(await cluster.kubectl(['get', 'berth', '-A', '-o', 'name'])).toMatch(/repository\.berth\.dev\/api/);
-    expect(await cluster.kubectl(['explain', 'registry.spec.storage.reclaimPolicy'])).toMatch(/Retain \(the\s+default\) keeps it/);
+    // The API server publishes a new CRD's OpenAPI schema a few seconds after the CRD is established.
+    const explained = await waitFor('kubectl explain', () => cluster.kubectl(['explain', 'registry.spec.storage.reclaimPolicy']), 30_000, 500);
+    expect(explained).toMatch(/Retain \(the\s+default\) keeps it/);
   });
 
   test.each<[string, string, RegExp]>([
