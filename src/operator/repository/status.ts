@@ -1,0 +1,113 @@
+/**
+ * The status of a Repository as a pure function of what the reconcile did: `Ready` (its path and rules are in the
+ * Registry's access policy, or why not) and `CredentialsSynced` (every selected namespace holds a working pull
+ * Secret, and the push Secret exists when asked for), the number of synced namespaces and the last rotation time.
+ * A condition keeps its lastTransitionTime while its status stays the same.
+ */
+import { kubeTime } from '../k8s/objects.js';
+import type { Condition } from '../registry/types.js';
+import type { Admission } from './admission.js';
+import type { NamespaceSelection } from './selection.js';
+import { CONDITION_TYPES, REASONS, type Repository, type RepositoryStatus } from './types.js';
+
+/** What happened to one Secret the reconcile wanted in place. */
+export const OUTCOMES = {
+  synced: 'synced',
+  /** No secret of its robot is known to the registry yet (it will be after the propagation delay). */
+  pending: 'pending',
+  /** A Secret of that name exists and is not Berth's: it is left alone. */
+  taken: 'taken',
+  failed: 'failed',
+} as const;
+export type Outcome = (typeof OUTCOMES)[keyof typeof OUTCOMES];
+
+export interface RepositoryObservation {
+  repo: Repository;
+  admission: Admission;
+  /** The Registry as `namespace/name`. */
+  registryKey: string;
+  path: string;
+  selection?: NamespaceSelection;
+  /** Outcome per namespace of the Registry's pull Secrets. */
+  pullOutcomes?: ReadonlyMap<string, { outcome: Outcome; secret: string; message?: string }>;
+  /** The push Secret, when asked for. */
+  push?: { outcome: Outcome; secret: string; message?: string };
+  lastRotationTime?: string;
+  now: Date;
+}
+
+type Draft = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+
+function readyCondition(o: RepositoryObservation): Draft {
+  const type = CONDITION_TYPES.ready;
+  if (!o.admission.accepted) return { type, status: 'False', reason: o.admission.reason, message: o.admission.message };
+  return { type, status: 'True', reason: REASONS.accepted, message: `${o.path} is in the access policy of Registry ${o.registryKey}` };
+}
+
+const list = (names: string[], max = 5): string =>
+  names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+
+function problems(o: RepositoryObservation): { failed: string[]; taken: string[]; pending: string[]; synced: string[] } {
+  const out = { failed: [] as string[], taken: [] as string[], pending: [] as string[], synced: [] as string[] };
+  for (const ns of o.selection?.selected ?? []) {
+    const r = o.pullOutcomes?.get(ns);
+    const where = r ? `${ns}/${r.secret}` : ns;
+    if (!r || r.outcome === 'pending') out.pending.push(where);
+    else if (r.outcome === 'failed') out.failed.push(`${where}: ${r.message ?? 'write failed'}`);
+    else if (r.outcome === 'taken') out.taken.push(where);
+    else out.synced.push(ns);
+  }
+  if (o.push && o.push.outcome !== 'synced') {
+    const where = `${o.repo.metadata.namespace}/${o.push.secret} (push)`;
+    if (o.push.outcome === 'failed') out.failed.push(`${where}: ${o.push.message ?? 'write failed'}`);
+    else if (o.push.outcome === 'taken') out.taken.push(where);
+    else out.pending.push(where);
+  }
+  return out;
+}
+
+function syncedCondition(o: RepositoryObservation): Draft {
+  const type = CONDITION_TYPES.credentialsSynced;
+  if (!o.admission.accepted) return { type, status: 'False', reason: REASONS.notAccepted, message: 'no credentials while the Repository is not Ready' };
+  const p = problems(o);
+  if (p.failed.length) return { type, status: 'False', reason: REASONS.writeFailed, message: `could not write ${list(p.failed, 3)}` };
+  if (p.taken.length) {
+    return {
+      type,
+      status: 'False',
+      reason: REASONS.secretNameTaken,
+      message: `Secrets not managed by Berth already exist: ${list(p.taken)}; remove them or set spec.pullSecret.secretName`,
+    };
+  }
+  if (p.pending.length) {
+    return { type, status: 'False', reason: REASONS.pending, message: `waiting for the registry to load new credentials for ${list(p.pending)}` };
+  }
+  const missing = o.selection?.missing.length ? `; not found: ${list(o.selection.missing)}` : '';
+  if (p.synced.length === 0 && !o.push) {
+    return { type, status: 'True', reason: REASONS.noNamespaces, message: `no namespace is selected for a pull Secret${missing}` };
+  }
+  const push = o.push ? `; push Secret ${o.push.secret}` : '';
+  return { type, status: 'True', reason: REASONS.synced, message: `pull Secret in ${p.synced.length} namespaces${push}${missing}` };
+}
+
+function finish(draft: Draft, previous: Condition[] | undefined, generation: number | undefined, now: Date): Condition {
+  const prev = previous?.find((c) => c.type === draft.type);
+  return {
+    ...draft,
+    observedGeneration: generation,
+    lastTransitionTime: prev && prev.status === draft.status ? prev.lastTransitionTime : kubeTime(now),
+  };
+}
+
+/** The status the Repository should have (pure). */
+export function computeRepositoryStatus(o: RepositoryObservation): RepositoryStatus {
+  const generation = o.repo.metadata.generation;
+  const previous = o.repo.status?.conditions;
+  const status: RepositoryStatus = {
+    observedGeneration: generation,
+    syncedNamespaces: o.admission.accepted ? problems(o).synced.length : 0,
+    conditions: [finish(readyCondition(o), previous, generation, o.now), finish(syncedCondition(o), previous, generation, o.now)],
+  };
+  if (o.lastRotationTime) status.lastRotationTime = o.lastRotationTime;
+  return status;
+}
