@@ -10,10 +10,20 @@
 
 COMPONENTS=(etcd kube-apiserver kube-controller-manager)
 
+# A free loopback port below the kernel's ephemeral range (32768+ here), so an outgoing connection of another
+# process does not take it between this check and the component binding it.
 free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+  node -e '
+    const net = require("net");
+    const tryPort = (n) => {
+      const port = 20000 + Math.floor(Math.random() * 12000);
+      const s = net.createServer().once("error", () => (n > 0 ? tryPort(n - 1) : process.exit(1)));
+      s.listen(port, "127.0.0.1", () => s.close(() => console.log(port)));
+    };
+    tryPort(50);'
 }
 
+FRESH_PORTS=0
 load_ports() {
   if [[ ! -f "$CLUSTER_DIR/ports.env" ]]; then
     {
@@ -22,7 +32,22 @@ load_ports() {
       echo "APISERVER_PORT=$(free_port)"
       echo "KCM_PORT=$(free_port)"
     } >"$CLUSTER_DIR/ports.env"
+    FRESH_PORTS=1
   fi
+  # shellcheck disable=SC1091
+  source "$CLUSTER_DIR/ports.env"
+}
+
+# New ports for a component whose port was taken after we picked it (only on a first start: a restarted
+# component keeps its ports, or clients would lose it).
+repick_ports() {
+  local var
+  case "$1" in
+    etcd) set -- ETCD_PORT ETCD_PEER_PORT ;;
+    kube-apiserver) set -- APISERVER_PORT ;;
+    kube-controller-manager) set -- KCM_PORT ;;
+  esac
+  for var in "$@"; do sed -i "s/^${var}=.*/${var}=$(free_port)/" "$CLUSTER_DIR/ports.env"; done
   # shellcheck disable=SC1091
   source "$CLUSTER_DIR/ports.env"
 }
@@ -71,15 +96,15 @@ start_component() {
   echo $! >"$CLUSTER_DIR/run/$name.pid"
 }
 
-# wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.
-wait_until() {
-  local deadline=$((SECONDS + $1)) what="$2"
-  shift 2
-  until "$@" >/dev/null 2>&1; do
+# wait_ready NAME: polls the component every 0.2 s until it is ready; fails at once if it exited, or after 90 s.
+wait_ready() {
+  local name="$1" deadline=$((SECONDS + 90))
+  until component_ready "$name" >/dev/null 2>&1; do
+    [[ -n "$(component_pid "$name")" ]] || return 1
     ((SECONDS < deadline)) || return 1
     sleep 0.2
   done
-  log "$what is ready"
+  log "$name is ready"
 }
 
 apiserver_get() {
@@ -100,14 +125,22 @@ cluster_start() {
   mkdir -p "$CLUSTER_DIR/run" "$CLUSTER_DIR/logs"
   load_ports
   pki_generate
-  pki_kubeconfig "$CLUSTER_DIR/kubeconfig" "https://127.0.0.1:${APISERVER_PORT}"
-  local name
+  local name attempt
   for name in "${COMPONENTS[@]}"; do
-    start_component "$name"
-    wait_until 90 "$name" component_ready "$name" || {
+    for attempt in 1 2 3; do
+      pki_kubeconfig "$CLUSTER_DIR/kubeconfig" "https://127.0.0.1:${APISERVER_PORT}"
+      start_component "$name"
+      wait_ready "$name" && continue 2
+      if ((FRESH_PORTS && attempt < 3)) && grep -q 'address already in use' "$CLUSTER_DIR/logs/$name.log"; then
+        log "$name: a port was taken meanwhile, picking others"
+        stop_component "$name"
+        : >"$CLUSTER_DIR/logs/$name.log"
+        repick_ports "$name"
+        continue
+      fi
       tail -n 30 "$CLUSTER_DIR/logs/$name.log" >&2
       die "$name did not become ready (log: $CLUSTER_DIR/logs/$name.log)"
-    }
+    done
   done
   echo "$CLUSTER_DIR/kubeconfig"
 }
