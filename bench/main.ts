@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
 import { cpuTable, limitsTable, resultsTable } from './report.js';
 import { runBench, type BenchReport, type ServerSet } from './run-bench.js';
+import { killRunningTools } from './run.js';
 
 /** The repository root (this file is dist/bench/main.js). */
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -66,18 +67,21 @@ async function main(argv: string[]): Promise<number> {
   const workDir = await mkdtemp(join(tmpdir(), 'berth-bench-'));
   const running: ServerSet = new Set();
   const cleanup = async () => {
+    killRunningTools();
     await Promise.all([...running].map((server) => server.stop()));
     await rm(workDir, { recursive: true, force: true });
   };
+  const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     console.error(`bench: ${signal}, stopping servers and removing ${workDir}`);
+    interrupt.abort();
     void cleanup().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   let report: BenchReport;
   try {
-    report = await runBench(opts, workDir, running, log);
+    report = await runBench(opts, workDir, running, log, interrupt.signal);
   } finally {
     await cleanup();
   }

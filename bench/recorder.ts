@@ -52,19 +52,23 @@ export class Recorder {
   }
 }
 
-/** Thrown when the run's time limit has passed; the run stops starting new work and reports what it has. */
+/** Thrown when the run's time limit has passed (or it was interrupted); no new work starts after it. */
 export class DeadlineReached extends Error {
-  constructor(what: string) {
-    super(`time limit reached before ${what}; reporting the rounds done so far`);
+  constructor(what: string, interrupted = false) {
+    super(`${interrupted ? 'interrupted' : 'time limit reached'} before ${what}; reporting the rounds done so far`);
   }
 }
 
-/** The run's time limit. */
+/** The run's time limit, and its interruption by a signal. */
 export class Deadline {
-  constructor(readonly at: number) {}
+  constructor(
+    readonly at: number,
+    private readonly interrupt?: AbortSignal,
+  ) {}
 
-  /** Throws {@link DeadlineReached} when the limit has passed. */
+  /** Throws {@link DeadlineReached} when the limit has passed or the run was interrupted. */
   check(what: string): void {
+    if (this.interrupt?.aborted) throw new DeadlineReached(what, true);
     if (Date.now() > this.at) throw new DeadlineReached(what);
   }
 }

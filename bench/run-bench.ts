@@ -134,11 +134,12 @@ export async function runBench(
   workDir: string,
   running: ServerSet,
   log: (line: string) => void,
+  interrupt?: AbortSignal,
 ): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
   const report = { loadavg: { start: await loadavg(), end: '', rounds: [] as string[] } };
   log(`load average at start: ${report.loadavg.start}`);
-  const deadline = new Deadline(Date.now() + opts.deadlineMinutes * 60_000);
+  const deadline = new Deadline(Date.now() + opts.deadlineMinutes * 60_000, interrupt);
   let limits: MachineLimits | undefined;
   if (opts.phases.has('limits')) {
     log(`measuring machine limits (${opts.limitMiB} MiB each)`);

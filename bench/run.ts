@@ -1,5 +1,5 @@
 /** Runs an external program (skopeo, wrk, sync) to completion with a time limit; a non-zero exit is an error. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,14 @@ export interface RunOutput {
   stderr: string;
 }
 
+/** Tools running right now, so a signal handler can stop them. */
+const running = new Set<ChildProcess>();
+
+/** Kills (SIGKILL) every tool still running; for cleanup after a signal. */
+export function killRunningTools(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /**
  * Runs `cmd args…`, resolving with its output when it exits 0. Rejects when it cannot start (naming the tool and
  * `npm run setup:tools`), exits non-zero, or runs past `timeoutMs` (it is then killed with SIGKILL).
@@ -31,19 +39,26 @@ export function runTool(cmd: string, args: readonly string[], timeoutMs: number)
   const line = [cmd, ...args].join(' ');
   return new Promise<RunOutput>((resolve, reject) => {
     const child = spawn(toolPath(cmd), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.once('error', (err) => {
+      running.delete(child);
       clearTimeout(timer);
       reject(new Error(`cannot run ${cmd} (${err.message}); install the tools with \`npm run setup:tools\``));
     });
     child.once('close', (code, signal) => {
+      running.delete(child);
       clearTimeout(timer);
       if (code === 0) resolve({ stdout, stderr });
-      else if (signal === 'SIGKILL') reject(new Error(`timed out after ${timeoutMs} ms: ${line}`));
+      else if (timedOut) reject(new Error(`timed out after ${timeoutMs} ms: ${line}`));
       else reject(new Error(`${line} exited with ${code ?? signal}\n${stderr.slice(-2000)}`));
     });
   });
