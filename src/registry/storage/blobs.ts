@@ -2,7 +2,7 @@
  * Blobs: content-addressed files shared by every repository, and the per-repository links that say a blob belongs
  * to a repository. A blob is readable in a repository only when it is both stored and linked there.
  */
-import type { ReadStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { RegistryError } from '../errors.js';
 import { formatDigest, type Digest } from '../oci/digest.js';
 import type { FsDriver } from './fs-driver.js';
@@ -32,8 +32,9 @@ export class BlobStore {
     return (await this.driver.stat(blobPath(digest))) !== undefined;
   }
 
-  reader(digest: Digest, range?: { start: number; end: number }): ReadStream {
-    return this.driver.reader(blobPath(digest), range);
+  /** Sends a byte range of a blob to `out` and ends it. */
+  copyTo(digest: Digest, range: { start: number; end: number }, out: Writable): Promise<void> {
+    return this.driver.copyTo(blobPath(digest), range, out);
   }
 
   /** Links a stored blob into a repository (mount, and the end of every upload). */

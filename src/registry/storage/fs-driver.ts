@@ -9,6 +9,8 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { copyRange } from './copy-range.js';
 import { TMP_DIR } from './paths.js';
 
 export interface FileInfo {
@@ -55,12 +57,14 @@ export class FsDriver {
     }
   }
 
-  /**
-   * Streams a byte range (inclusive end) of a file. Reads are 4 MiB: on loopback, 256 KiB reads served blobs at
-   * about half the speed (measured with curl against a 512 MiB blob: ~0.8 GB/s vs ~1.5 GB/s).
-   */
+  /** Streams a byte range (inclusive end) of a file. */
   reader(path: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.abs(path), { ...range, highWaterMark: 4 * 1024 * 1024 });
+    return createReadStream(this.abs(path), { ...range, highWaterMark: 1024 * 1024 });
+  }
+
+  /** Writes a byte range (inclusive end) of a file to `out` and ends it (see copy-range.ts). */
+  copyTo(path: string, range: { start: number; end: number }, out: Writable): Promise<void> {
+    return copyRange(this.abs(path), range.start, range.end, out);
   }
 
   /** Writes a whole file atomically and durably (temp file, fsync, rename, fsync of the directory). */

@@ -7,7 +7,6 @@
  * re-hashes the file from disk. Nothing is ever held in memory whole.
  */
 import { randomUUID, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { RegistryError } from '../errors.js';
 import { formatDigest, newHash, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blobs.js';
@@ -161,7 +160,7 @@ export class UploadStore {
       return state.hash.digest('hex');
     }
     const hash = newHash(digest.algorithm);
-    for await (const chunk of createReadStream(this.driver.abs(uploadDataPath(id)), { highWaterMark: 1 << 20 })) {
+    for await (const chunk of this.driver.reader(uploadDataPath(id))) {
       hash.update(chunk as Buffer);
     }
     return hash.digest('hex');

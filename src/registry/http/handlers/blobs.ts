@@ -1,5 +1,4 @@
 /** Blob GET/HEAD (with Range) and DELETE. */
-import { pipeline } from 'node:stream/promises';
 import { RegistryError } from '../../errors.js';
 import { formatDigest, requireDigest } from '../../oci/digest.js';
 import { sendEmpty, type Handler } from '../context.js';
@@ -32,7 +31,7 @@ export const getBlob: Handler<BlobRoute> = async ({ req, res, route, deps }) => 
     res.end();
     return;
   }
-  await pipeline(deps.storage.blobs.reader(digest, { start, end }), res);
+  await deps.storage.blobs.copyTo(digest, { start, end }, res);
 };
 
 export const deleteBlob: Handler<BlobRoute> = async ({ res, route, deps }) => {
