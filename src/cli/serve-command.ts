@@ -3,7 +3,7 @@
  * neither, the embedded defaults (127.0.0.1:5000, ./data, no auth).
  */
 import { parseArgs } from 'node:util';
-import { createLogger } from '../shared/logger.js';
+import { announce, createLogger } from '../shared/logger.js';
 import { ConfigError, DEFAULT_CONFIG, loadConfigFile, validateAddr, type RegistryConfig } from '../registry/config.js';
 import { startRegistry } from '../registry/server.js';
 import { createAuth } from '../registry/auth/index.js';
@@ -52,14 +52,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
     logger,
     createAuth: (c, deps) => createAuth(c.auth!, deps),
   });
-  logger.info('listening', {
+  announce('listening', {
+    component: 'registry',
     address: registry.address,
     storage: config.storage.root,
     auth: config.auth ? 'token' : 'none',
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
-      logger.info('shutting down', { signal });
+      announce('shutting down', { component: 'registry', signal });
       void registry.close().then(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

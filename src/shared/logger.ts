@@ -19,3 +19,11 @@ export function createLogger(level: LogLevel = 'info', defaultMeta: Record<strin
 export function silentLogger(): Logger {
   return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
 }
+
+/**
+ * A lifecycle line (listening, shutting down) printed whatever the log level, in the same JSON shape: tools and
+ * people starting a process rely on seeing where it listens.
+ */
+export function announce(message: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ level: 'info', message, ...fields, timestamp: new Date().toISOString() })}\n`);
+}

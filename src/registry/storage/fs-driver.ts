@@ -6,7 +6,8 @@
  * a caller was told is written survives a crash.
  */
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { readFile } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -22,6 +23,22 @@ export interface FileInfo {
 export interface DirEntry {
   name: string;
   isDirectory: boolean;
+}
+
+/** Appends are written in batches of about this many bytes. */
+const APPEND_BATCH = 1024 * 1024;
+
+/** Writes every byte of `buffers` (at the end: the file is open for appending), however the OS splits it. */
+async function writeAll(fh: FileHandle, buffers: Buffer[]): Promise<void> {
+  let rest = buffers;
+  while (rest.length > 0) {
+    let { bytesWritten } = await fh.writev(rest);
+    while (rest.length > 0 && bytesWritten >= rest[0]!.length) {
+      bytesWritten -= rest[0]!.length;
+      rest = rest.slice(1);
+    }
+    if (rest.length > 0 && bytesWritten > 0) rest = [rest[0]!.subarray(bytesWritten), ...rest.slice(1)];
+  }
 }
 
 function isNotFound(err: unknown): boolean {
@@ -47,14 +64,18 @@ export class FsDriver {
     }
   }
 
-  /** Reads a small file whole; undefined when absent. */
-  async read(path: string): Promise<Buffer | undefined> {
-    try {
-      return await readFile(this.abs(path));
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  /**
+   * Reads a small file whole; undefined when absent. (Callback `readFile`: one thread-pool round trip instead of
+   * the four of `fs/promises`, which served manifests at about 2/3 the rate.)
+   */
+  read(path: string): Promise<Buffer | undefined> {
+    return new Promise((resolve, reject) => {
+      readFile(this.abs(path), (err, data) => {
+        if (!err) resolve(data);
+        else if (isNotFound(err)) resolve(undefined);
+        else reject(err);
+      });
+    });
   }
 
   /** Streams a byte range (inclusive end) of a file. */
@@ -82,22 +103,40 @@ export class FsDriver {
 
   /**
    * Appends a stream to a file (created if absent) and fsyncs it. `onChunk` sees every chunk before it is
-   * written and may throw to stop. On any failure the file is truncated back to its old length, so a failed
-   * append leaves nothing behind. Returns the number of bytes appended.
+   * written and may throw to stop. Chunks are gathered into writes of about 1 MiB, with one write in flight while
+   * the next is gathered (per-chunk writes of ~32 KiB spent a fifth of a push's CPU handing work to the thread
+   * pool). On any failure the file is truncated back to its old length, so a failed append leaves nothing behind.
+   * Returns the number of bytes appended.
    */
   async append(path: string, body: AsyncIterable<Buffer>, onChunk?: (chunk: Buffer) => void): Promise<number> {
     const fh = await open(this.abs(path), 'a');
     const before = (await fh.stat()).size;
     let written = 0;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    let inflight: Promise<void> = Promise.resolve();
+    const flush = async (): Promise<void> => {
+      await inflight;
+      const buffers = batch;
+      batch = [];
+      batchBytes = 0;
+      inflight = writeAll(fh, buffers);
+      inflight.catch(() => undefined); // awaited on the next flush or at the end
+    };
     try {
       for await (const chunk of body) {
         onChunk?.(chunk);
-        await fh.write(chunk);
+        batch.push(chunk);
+        batchBytes += chunk.length;
         written += chunk.length;
+        if (batchBytes >= APPEND_BATCH) await flush();
       }
+      await flush();
+      await inflight;
       await fh.sync();
       return written;
     } catch (err) {
+      await inflight.catch(() => undefined);
       await fh.truncate(before).catch(() => undefined);
       throw err;
     } finally {

@@ -8,6 +8,7 @@ import { digestOf, formatDigest, parseDigest, type Digest } from '../oci/digest.
 import { parseManifest, type Descriptor, type ParsedManifest } from '../oci/manifest.js';
 import type { Reference } from '../oci/names.js';
 import type { BlobStore } from './blobs.js';
+import { ByteCache } from './byte-cache.js';
 import type { FsDriver } from './fs-driver.js';
 import { manifestRevisionPath, referrerPath, referrersDir, repositoryPath, tagPath, tagsDir } from './paths.js';
 
@@ -22,7 +23,12 @@ export interface PutResult {
   subject: Digest | undefined;
 }
 
+/** Manifest bytes kept in memory, at most (manifests are immutable by digest; tags and revisions are re-read). */
+export const MANIFEST_CACHE_BYTES = 32 * 1024 * 1024;
+
 export class ManifestStore {
+  readonly #cache = new ByteCache(MANIFEST_CACHE_BYTES);
+
   constructor(
     private readonly driver: FsDriver,
     private readonly blobs: BlobStore,
@@ -38,8 +44,10 @@ export class ManifestStore {
 
   async get(repository: string, ref: Reference): Promise<StoredManifest> {
     const { digest, mediaType } = await this.resolve(repository, ref);
-    const bytes = await this.blobs.read(digest);
+    const key = formatDigest(digest);
+    const bytes = this.#cache.get(key) ?? (await this.blobs.read(digest));
     if (!bytes) throw await this.#unknown(repository, ref);
+    this.#cache.set(key, bytes);
     return { digest, mediaType, bytes };
   }
 
