@@ -12,7 +12,7 @@ TOOLS="${BERTH_TOOLS_DIR:-$HOME/.cache/berth-tools}"
 BIN="$TOOLS/bin"
 STAMPS="$TOOLS/stamps"
 
-APT_PACKAGES=(skopeo podman buildah containerd docker-registry wrk jq uidmap
+APT_PACKAGES=(skopeo podman buildah containerd docker-registry wrk curl jq uidmap
   fuse-overlayfs netavark aardvark-dns crun runc conmon catatonit ca-certificates)
 
 CRANE_MODULE=github.com/google/go-containerregistry/cmd/crane
@@ -21,6 +21,9 @@ ORAS_MODULE=oras.land/oras/cmd/oras
 ORAS_VERSION=v1.3.6
 REGCTL_MODULE=github.com/regclient/regclient/cmd/regctl
 REGCTL_VERSION=v0.11.7
+# The benchmark's HEAD load generator (wrk waits forever for the body a HEAD response announces).
+BOMBARDIER_MODULE=github.com/codesenberg/bombardier
+BOMBARDIER_VERSION=v1.2.6
 
 CONFORMANCE_MODULE=github.com/opencontainers/distribution-spec/conformance
 # The released Ginkgo suite. The brief asks for tag v1.1.1 (commit a139cc423184af6078077b9b7ee336eddbd03f8f),
@@ -141,8 +144,11 @@ if ensure_go; then
   step crane go_install crane "$CRANE_MODULE" "$CRANE_VERSION"
   step oras go_install oras "$ORAS_MODULE" "$ORAS_VERSION"
   step regctl go_install regctl "$REGCTL_MODULE" "$REGCTL_VERSION"
+  step bombardier go_install bombardier "$BOMBARDIER_MODULE" "$BOMBARDIER_VERSION"
   step oci-conformance-ginkgo conformance_build oci-conformance-ginkgo.test "$CONFORMANCE_GINKGO_VERSION" test
   step oci-conformance-main conformance_build oci-conformance-main "$CONFORMANCE_MAIN_VERSION" main
+  # etcd, kube-apiserver, kube-controller-manager and kubectl for the operator tests (a cold build takes a while)
+  step kubernetes bash "$(dirname "${BASH_SOURCE[0]}")/dev-cluster.sh" build
 else
   FAILED+=(go)
 fi
