@@ -84,7 +84,7 @@ export function createRegistryController(o: RegistryControllerOptions): { contro
     informer.on((event, obj) => {
       const owner = obj.metadata.labels?.[LABELS.registry];
       if (event === 'deleted') applier.forget(rt, obj.metadata.namespace, obj.metadata.name);
-      if (owner) controller.enqueue(`${obj.metadata.namespace}/${owner}`);
+      if (owner) controller.enqueue(`${obj.metadata.namespace}/${owner}`, { respectBackoff: true });
     });
   }
   return { controller, informers: [registries as unknown as Informer<KubeObject>, ...children.values()] };

@@ -50,8 +50,9 @@ export class Controller {
     return this.#o.name;
   }
 
-  enqueue(key: string): void {
-    this.queue.add(key);
+  /** Queues a key; with `respectBackoff` a key waiting for its retry is left to it. */
+  enqueue(key: string, opts: { respectBackoff?: boolean } = {}): void {
+    this.queue.add(key, opts);
   }
 
   /** Runs the workers until `signal` aborts; then finishes the reconciles in flight and resolves. */
@@ -70,7 +71,7 @@ export class Controller {
 
   /** Queues every object of the primary informer. */
   resync(): void {
-    for (const obj of this.#o.primary.list()) this.queue.add(objectKey(obj));
+    for (const obj of this.#o.primary.list()) this.queue.add(objectKey(obj), { respectBackoff: true });
   }
 
   async #work(): Promise<void> {

@@ -4,7 +4,10 @@
  * - a key being reconciled is never handed out again until {@link WorkQueue.done}; adding it meanwhile marks it
  *   dirty, and it is queued once more when the running reconcile finishes (so no event is lost);
  * - {@link WorkQueue.addRateLimited} retries a key after a per-key exponential backoff, {@link WorkQueue.forget}
- *   resets it; {@link WorkQueue.addAfter} schedules a key (requeue-after), keeping the earliest schedule.
+ *   resets it; {@link WorkQueue.addAfter} schedules a key (requeue-after), keeping the earliest schedule;
+ * - an add with `respectBackoff` (events of children, resyncs) leaves a failing key to its scheduled retry, so a
+ *   reconcile that fails after writing something cannot wake itself into a hot loop; a plain add (the user
+ *   changed the resource) runs at once.
  */
 import { backoffDelay, RECONCILE_BACKOFF, type BackoffPolicy } from './backoff.js';
 
@@ -16,7 +19,8 @@ export class WorkQueue {
   readonly #queue: string[] = [];
   readonly #queued = new Set<string>();
   readonly #processing = new Set<string>();
-  readonly #dirty = new Set<string>();
+  /** Keys added while being reconciled, and whether every such add respected backoff. */
+  readonly #dirty = new Map<string, boolean>();
   readonly #timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   readonly #failures = new Map<string, number>();
   #waiters: Waiter[] = [];
@@ -43,12 +47,14 @@ export class WorkQueue {
     return this.#timers.size;
   }
 
-  add(key: string): void {
+  add(key: string, opts: { respectBackoff?: boolean } = {}): void {
     if (this.#shutdown) return;
+    const respect = opts.respectBackoff ?? false;
     if (this.#processing.has(key)) {
-      this.#dirty.add(key);
+      this.#dirty.set(key, (this.#dirty.get(key) ?? true) && respect);
       return;
     }
+    if (respect && this.#failures.has(key) && this.#timers.has(key)) return;
     if (this.#queued.has(key)) return;
     const waiter = this.#waiters.shift();
     if (waiter) {
@@ -110,7 +116,11 @@ export class WorkQueue {
   /** Marks the reconcile of `key` finished; a key added meanwhile is queued again. */
   done(key: string): void {
     this.#processing.delete(key);
-    if (this.#dirty.delete(key)) this.add(key);
+    const respect = this.#dirty.get(key);
+    if (respect !== undefined) {
+      this.#dirty.delete(key);
+      this.add(key, { respectBackoff: respect });
+    }
     if (this.#processing.size === 0) {
       for (const resolve of this.#idleWaiters) resolve();
       this.#idleWaiters = [];

@@ -80,4 +80,35 @@ describe('WorkQueue', () => {
     await p;
     expect(idle).toBe(true);
   });
+
+  test('adds that respect backoff leave a failing key to its retry; a plain add runs it at once', async () => {
+    const q = new WorkQueue({ baseMs: 5000, maxMs: 5000, jitter: 0 });
+    q.addRateLimited('a');
+    q.add('a', { respectBackoff: true });
+    expect(q.length).toBe(0);
+    q.add('a');
+    expect(q.length).toBe(1);
+    q.shutdown();
+  });
+
+  test('a child event during a failing reconcile does not skip the backoff; a spec change does', async () => {
+    const q = new WorkQueue({ baseMs: 5000, maxMs: 5000, jitter: 0 });
+    q.add('a');
+    await q.get();
+    q.add('a', { respectBackoff: true });
+    q.addRateLimited('a');
+    q.done('a');
+    expect(q.length).toBe(0);
+    expect(q.scheduled).toBe(1);
+    q.shutdown();
+    const r = new WorkQueue({ baseMs: 5000, maxMs: 5000, jitter: 0 });
+    r.add('a');
+    await r.get();
+    r.add('a', { respectBackoff: true });
+    r.add('a');
+    r.addRateLimited('a');
+    r.done('a');
+    expect(r.length).toBe(1);
+    r.shutdown();
+  });
 });
