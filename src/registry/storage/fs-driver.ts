@@ -144,11 +144,13 @@ export class FsDriver {
     }
   }
 
-  /** Creates an empty file if absent (links). */
+  /** Creates an empty file if absent (links), durably: its folder is fsynced. */
   async touch(path: string): Promise<void> {
-    await mkdir(dirname(this.abs(path)), { recursive: true });
+    const dir = dirname(this.abs(path));
+    await mkdir(dir, { recursive: true });
     const fh = await open(this.abs(path), 'a');
     await fh.close();
+    await this.syncDir(dir);
   }
 
   /** Renames within the store (atomic), creating the target's folder, then fsyncs that folder. */
