@@ -171,10 +171,11 @@ export class FsDriver {
     }
   }
 
-  /** Deletes a file; false when it was not there. */
+  /** Deletes a file durably (its folder is fsynced); false when it was not there. */
   async delete(path: string): Promise<boolean> {
     try {
       await unlink(this.abs(path));
+      await this.syncDir(dirname(this.abs(path)));
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
