@@ -52,7 +52,8 @@ function registryContainer(spec: RegistrySpec, image: string): Record<string, un
     name: 'registry',
     image,
     imagePullPolicy: spec.imagePullPolicy,
-    command: ['berth', 'serve', '--config', POD_PATHS.config],
+    // The image's entrypoint is the berth CLI (Dockerfile: node /app/dist/src/cli/main.js).
+    args: ['serve', '--config', POD_PATHS.config],
     ports: [{ name: 'http', containerPort: REGISTRY_PORT, protocol: 'TCP' }],
     startupProbe: probe('/healthz', 2, 30),
     livenessProbe: probe('/healthz', 10, 3),

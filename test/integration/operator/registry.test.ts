@@ -109,7 +109,7 @@ describe('a Registry and its children', () => {
     const pod = d.spec.template.spec;
     const c = pod.containers[0];
     expect(c.image).toBe('berth:test');
-    expect(c.command).toEqual(['berth', 'serve', '--config', '/etc/berth/config.yaml']);
+    expect(c.args).toEqual(['serve', '--config', '/etc/berth/config.yaml']);
     expect(c.readinessProbe.httpGet).toMatchObject({ path: '/readyz', port: 'http' });
     expect(c.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 'http' });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });

@@ -20,7 +20,8 @@ describe('buildDeployment', () => {
     const d = deployment();
     const pod = d.spec.template.spec;
     const c = pod.containers[0];
-    expect(c.command).toEqual(['berth', 'serve', '--config', '/etc/berth/config.yaml']);
+    expect(c.command).toBeUndefined();
+    expect(c.args).toEqual(['serve', '--config', '/etc/berth/config.yaml']);
     expect(c.image).toBe('berth:1');
     expect(c.ports).toEqual([{ name: 'http', containerPort: 5000, protocol: 'TCP' }]);
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
