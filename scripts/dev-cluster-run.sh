@@ -24,14 +24,22 @@ free_port() {
 }
 
 FRESH_PORTS=0
+# Four different free ports (each pick is free on its own; two picks may still coincide).
+distinct_ports() {
+  local ports=()
+  while ((${#ports[@]} < 4)); do
+    local p
+    p="$(free_port)"
+    [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+  done
+  echo "${ports[@]}"
+}
+
 load_ports() {
   if [[ ! -f "$CLUSTER_DIR/ports.env" ]]; then
-    {
-      echo "ETCD_PORT=$(free_port)"
-      echo "ETCD_PEER_PORT=$(free_port)"
-      echo "APISERVER_PORT=$(free_port)"
-      echo "KCM_PORT=$(free_port)"
-    } >"$CLUSTER_DIR/ports.env"
+    local p
+    read -r -a p <<<"$(distinct_ports)"
+    printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nAPISERVER_PORT=%s\nKCM_PORT=%s\n' "${p[@]}" >"$CLUSTER_DIR/ports.env"
     FRESH_PORTS=1
   fi
   # shellcheck disable=SC1091
@@ -47,7 +55,12 @@ repick_ports() {
     kube-apiserver) set -- APISERVER_PORT ;;
     kube-controller-manager) set -- KCM_PORT ;;
   esac
-  for var in "$@"; do sed -i "s/^${var}=.*/${var}=$(free_port)/" "$CLUSTER_DIR/ports.env"; done
+  local port
+  for var in "$@"; do
+    port="$(free_port)"
+    while grep -q "=${port}\$" "$CLUSTER_DIR/ports.env"; do port="$(free_port)"; done
+    sed -i "s/^${var}=.*/${var}=${port}/" "$CLUSTER_DIR/ports.env"
+  done
   # shellcheck disable=SC1091
   source "$CLUSTER_DIR/ports.env"
 }

@@ -57,7 +57,14 @@ process.once('exit', () => {
 export async function startCluster(): Promise<Cluster> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-cluster-'));
   running.add(dir);
-  const kubeconfig = (await scriptIn(dir, ['start'])).split('\n').pop()!;
+  let kubeconfig: string;
+  try {
+    kubeconfig = (await scriptIn(dir, ['start'])).split('\n').pop()!;
+  } catch (err) {
+    await scriptIn(dir, ['stop']).catch(() => undefined);
+    running.delete(dir);
+    throw err;
+  }
   const env = await scriptIn(dir, ['env']);
   const binDir = /BERTH_K8S_BIN_DIR='([^']+)'/.exec(env)![1]!;
   const config = parseYaml(await readFile(kubeconfig, 'utf8'));
