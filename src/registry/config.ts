@@ -16,6 +16,7 @@
  *   tokenTtl: 5m
  *   signingKeyFile: /etc/berth/signing-key.pem
  *   policyFile: /etc/berth/policy.yaml
+ *   # in a cluster, instead: policySecret: { namespace: registry-ns, name: registry-policy, key: policy.yaml }
  * ```
  */
 import { readFile } from 'node:fs/promises';
@@ -52,6 +53,11 @@ export interface AuthConfig {
   verificationKeyFiles: string[];
   /** YAML access policy, reloaded when the file changes. */
   policyFile: string;
+  /**
+   * In a cluster: read the policy from this key of a Secret through the Kubernetes API (watched, so a change
+   * applies at once) instead of policyFile. Credentials: `$KUBECONFIG`, else the pod's ServiceAccount.
+   */
+  policySecret?: { namespace: string; name: string; key: string };
   /** Failed logins allowed per client address and per account within a minute before 429. */
   failedLoginsPerMinute: number;
 }
@@ -162,12 +168,30 @@ function validateUrl(url: string, field: string): string {
   return url.replace(/\/+$/, '');
 }
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+
+function parsePolicySecret(raw: Obj): AuthConfig['policySecret'] {
+  if (raw.policySecret === undefined || raw.policySecret === null) return undefined;
+  const ref = section(raw, 'policySecret', 'auth.policySecret');
+  checkKeys(ref, ['namespace', 'name', 'key'], 'auth.policySecret');
+  const namespace = str(ref, 'namespace', 'auth.policySecret.namespace', '');
+  const name = str(ref, 'name', 'auth.policySecret.name', '');
+  const key = str(ref, 'key', 'auth.policySecret.key', 'policy.yaml');
+  if (!DNS_LABEL.test(namespace)) throw new ConfigError('auth.policySecret.namespace', 'must be a namespace name');
+  if (!DNS_SUBDOMAIN.test(name)) throw new ConfigError('auth.policySecret.name', 'must be a Secret name');
+  if (!SECRET_KEY.test(key)) throw new ConfigError('auth.policySecret.key', 'must be a Secret key (letters, digits, - _ .)');
+  return { namespace, name, key };
+}
+
 function parseAuth(raw: Obj): AuthConfig {
   checkKeys(
     raw,
-    ['issuer', 'service', 'realm', 'tokenTtl', 'signingKeyFile', 'verificationKeyFiles', 'policyFile', 'failedLoginsPerMinute'],
+    ['issuer', 'service', 'realm', 'tokenTtl', 'signingKeyFile', 'verificationKeyFiles', 'policyFile', 'policySecret', 'failedLoginsPerMinute'],
     'auth',
   );
+  const policySecret = parsePolicySecret(raw);
   const d = DEFAULT_AUTH;
   const vkf = raw.verificationKeyFiles ?? [];
   if (!Array.isArray(vkf) || vkf.some((f) => typeof f !== 'string')) {
@@ -183,6 +207,7 @@ function parseAuth(raw: Obj): AuthConfig {
     signingKeyFile: str(raw, 'signingKeyFile', 'auth.signingKeyFile', d.signingKeyFile),
     verificationKeyFiles: vkf as string[],
     policyFile: str(raw, 'policyFile', 'auth.policyFile', d.policyFile),
+    ...(policySecret ? { policySecret } : {}),
     failedLoginsPerMinute: posInt(raw, 'failedLoginsPerMinute', 'auth.failedLoginsPerMinute', d.failedLoginsPerMinute),
   };
 }

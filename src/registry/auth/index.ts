@@ -29,7 +29,7 @@ import type { Authorizer } from './types.js';
 export interface AuthDeps {
   logger: Logger;
   metrics: RegistryMetrics;
-  /** Where the policy comes from; default: `config.policyFile`, watched. (In a cluster: the policy Secret.) */
+  /** Where the policy comes from; default: `config.policySecret` through the API, else `config.policyFile`, watched. */
   policySource?: PolicySource;
 }
 
@@ -45,6 +45,16 @@ export interface AuthService {
   close(): Promise<void>;
 }
 
+/**
+ * The policy file, or in a cluster the policy Secret watched through the API (loaded only then, so a standalone
+ * registry never loads the Kubernetes client).
+ */
+async function defaultPolicySource(config: AuthConfig, logger: Logger): Promise<PolicySource> {
+  if (!config.policySecret) return filePolicySource(config.policyFile, logger);
+  const { kubernetesPolicySource } = await import('./policy-source-k8s.js');
+  return kubernetesPolicySource(config.policySecret, logger);
+}
+
 export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<AuthService> {
   const logger = deps.logger.child({ subsystem: 'auth' });
   const metrics = createAuthMetrics(deps.metrics.registry);
@@ -52,7 +62,7 @@ export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<Au
   if (created) logger.info('generated a new token signing key', { file: config.signingKeyFile, kid: keys.signing.kid });
   logger.info('token keys loaded', { signing: keys.signing.kid, alg: keys.signing.alg, verification: [...keys.byKid.keys()] });
 
-  const source = deps.policySource ?? filePolicySource(config.policyFile, logger);
+  const source = deps.policySource ?? (await defaultPolicySource(config, logger));
   let text: string;
   try {
     text = await source.read();

@@ -35,10 +35,24 @@ describe('parseConfig', () => {
     ['section not a mapping', { storage: 'x' }, 'storage'],
     ['token TTL below 60s', { auth: { tokenTtl: '30s' } }, 'auth.tokenTtl'],
     ['unknown auth field', { auth: { secret: 'x' } }, 'auth.secret'],
+    ['policySecret without a namespace', { auth: { policySecret: { name: 'p' } } }, 'auth.policySecret.namespace'],
+    ['policySecret with a bad name', { auth: { policySecret: { namespace: 'ns', name: 'Not_A_Name' } } }, 'auth.policySecret.name'],
+    ['policySecret with a bad key', { auth: { policySecret: { namespace: 'ns', name: 'p', key: 'a/b' } } }, 'auth.policySecret.key'],
+    ['policySecret with an unknown field', { auth: { policySecret: { namespace: 'ns', name: 'p', file: 'x' } } }, 'auth.policySecret.file'],
+    ['policySecret not a mapping', { auth: { policySecret: 'ns/p' } }, 'auth.policySecret'],
   ])('%s names the field', (_name, raw, field) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError);
     expect(() => parseConfig(raw)).toThrow(expect.objectContaining({ field }));
   });
+});
+
+test('auth.policySecret: the key defaults to policy.yaml; absent means the policy file', () => {
+  expect(parseConfig({ auth: { policySecret: { namespace: 'berth', name: 'reg-policy' } } }).auth?.policySecret).toEqual({
+    namespace: 'berth',
+    name: 'reg-policy',
+    key: 'policy.yaml',
+  });
+  expect(parseConfig({ auth: {} }).auth?.policySecret).toBeUndefined();
 });
 
 test('resolvePaths makes relative paths relative to the config file folder', () => {
