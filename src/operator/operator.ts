@@ -15,6 +15,7 @@ import type { Informer } from './runtime/informer.js';
 import { LeaderElector, type LeaderElectionOptions } from './runtime/leader-election.js';
 import { createOperatorMetrics, type OperatorMetrics } from './runtime/metrics.js';
 import { createRegistryController } from './registry/controller.js';
+import { createRepositoryController } from './repository/controller.js';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -50,17 +51,19 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const client = await ApiClient.create(o.kubeConfig, (verb, code) => metrics.apiRequests.inc({ verb, code: String(code) }));
   const api = new KubeApi(client);
   const identity = o.leaderElection?.identity ?? `berth-operator-${process.pid}`;
-  const { controller, informers } = createRegistryController({
+  const common = {
     api,
     events: new KubeEventRecorder(api, identity, o.logger),
     logger: o.logger,
     metrics,
     watchNamespace: o.watchNamespace,
-    defaultImage: o.defaultImage,
     workers: o.workers,
     resyncPeriodMs: o.resyncPeriodMs,
     watchSilenceTimeoutMs: o.watchSilenceTimeoutMs,
-  });
+  };
+  const parts = [createRegistryController({ ...common, defaultImage: o.defaultImage }), createRepositoryController(common)];
+  const controllers = parts.map((p) => p.controller);
+  const informers = parts.flatMap((p) => p.informers);
   let phase: Phase = o.leaderElection ? 'standby' : 'syncing';
   const server = await startHealthServer(
     o.metricsAddr,
@@ -82,7 +85,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     if (stopping.signal.aborted) return 0;
     phase = 'running';
     o.logger.info('caches synced, reconciling', { informers: informers.length });
-    const work = controller.run(stopping.signal);
+    const work = Promise.all(controllers.map((c) => c.run(stopping.signal)));
     if (!elector) return work.then(() => 0);
     const kept = await elector.holdUntil(stopping.signal);
     if (!kept) stopping.abort();
@@ -94,7 +97,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       o.logger.error('operator failed', { error: (err as Error).message });
       return 1;
     })
-    .then((code) => shutdown(code, { controller, informers, elector, server, client, metrics, o, stopping }))
+    .then((code) => shutdown(code, { controllers, informers, elector, server, client, metrics, o, stopping }))
     .finally(() => (phase = 'stopping'));
   const stop = async (): Promise<number> => {
     phase = 'stopping';
@@ -105,7 +108,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
 }
 
 interface Parts {
-  controller: Controller;
+  controllers: Controller[];
   informers: Informer<KubeObject>[];
   elector: LeaderElector | undefined;
   server: { close(): Promise<void> };
@@ -118,7 +121,7 @@ interface Parts {
 async function shutdown(code: number, p: Parts): Promise<number> {
   p.stopping.abort();
   const timeout = p.o.shutdownTimeoutMs ?? 20_000;
-  await Promise.race([p.controller.queue.whenIdle(), new Promise((r) => setTimeout(r, timeout).unref())]);
+  await Promise.race([Promise.all(p.controllers.map((c) => c.queue.whenIdle())), new Promise((r) => setTimeout(r, timeout).unref())]);
   await Promise.all(p.informers.map((i) => i.stop()));
   await p.elector?.release();
   p.metrics.leader.set(0);

@@ -28,8 +28,11 @@ export const SECRET_KEYS = {
 /** The token issuer of every operator-run registry. */
 export const TOKEN_ISSUER = 'berth';
 
-/** The registry configuration as YAML (pure). */
-export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint): string {
+/**
+ * The registry configuration as YAML (pure). With `policySecret`, the pods read the access policy through the API
+ * (watched: a change applies at once) instead of from the mounted file.
+ */
+export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint, policySecret?: { namespace: string; name: string }): string {
   const config = {
     http: { addr: `0.0.0.0:${REGISTRY_PORT}`, externalUrl: endpoint.url },
     storage: { root: POD_PATHS.storage },
@@ -40,6 +43,7 @@ export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint): st
       tokenTtl: spec.auth.tokenTtl,
       signingKeyFile: POD_PATHS.signingKey,
       policyFile: POD_PATHS.policy,
+      ...(policySecret ? { policySecret: { ...policySecret, key: SECRET_KEYS.policy } } : {}),
     },
   };
   return `# Rendered by the Berth operator from the Registry resource; edits are overwritten.\n${stringify(config)}`;

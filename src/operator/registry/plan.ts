@@ -75,7 +75,7 @@ export function planRegistry(registry: Registry, inputs: PlanInputs): PlanResult
   if (problem) return problem;
   const name = registry.metadata.name;
   const endpoint = registryEndpoint(name, registry.metadata.namespace ?? 'default', spec);
-  const configYaml = renderRegistryConfig(spec, endpoint);
+  const configYaml = renderRegistryConfig(spec, endpoint, { namespace: registry.metadata.namespace ?? 'default', name: childNames(name, spec).policySecret });
   try {
     parseConfig(parseYaml(configYaml));
   } catch (err) {

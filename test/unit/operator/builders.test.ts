@@ -26,7 +26,7 @@ describe('buildDeployment', () => {
     expect(c.ports).toEqual([{ name: 'http', containerPort: 5000, protocol: 'TCP' }]);
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532 });
-    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod).toMatchObject({ serviceAccountName: 'reg-registry', automountServiceAccountToken: true });
   });
 
   test('probes hit /healthz and /readyz on the registry port', () => {

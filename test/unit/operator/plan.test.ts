@@ -56,6 +56,7 @@ describe('planRegistry: the rendered config is valid input of parseConfig', () =
     expect(config.storage.root).toBe('/var/lib/berth');
     expect(config.auth?.signingKeyFile).toBe('/etc/berth/keys/signing-key.pem');
     expect(config.auth?.policyFile).toBe('/etc/berth/policy/policy.yaml');
+    expect(config.auth?.policySecret).toEqual({ namespace: 'team', name: 'reg-policy', key: 'policy.yaml' });
     expect(config.auth?.service).toBe(plan(spec).endpoint.host);
     expect(config.http.externalUrl).toBe(plan(spec).endpoint.url);
   });

@@ -1,0 +1,137 @@
+/**
+ * Wires the Repository controller: informers on Registries, Repositories, Namespaces, Berth's Secrets and
+ * ServiceAccounts, and the mapping from their events to Registry keys (one reconcile covers all Repositories of a
+ * Registry). Everything is event-driven: a namespace created or labelled, a Secret deleted or edited, a
+ * ServiceAccount created, each wakes exactly the Registries concerned; the periodic resync is only a safety net.
+ */
+import type { Logger } from '../../shared/logger.js';
+import type { KubeApi } from '../k8s/kube-api.js';
+import { objectKey, type KubeObject } from '../k8s/objects.js';
+import { RESOURCES } from '../k8s/resources.js';
+import { Applier, jsonEqual } from '../runtime/applier.js';
+import { Controller } from '../runtime/controller.js';
+import type { EventRecorder } from '../runtime/events.js';
+import { Informer } from '../runtime/informer.js';
+import type { OperatorMetrics } from '../runtime/metrics.js';
+import { CHILD_SELECTOR, LABELS, MANAGED_BY } from '../registry/naming.js';
+import { registryChanged } from '../registry/controller.js';
+import type { Registry } from '../registry/types.js';
+import { RBAC_RESOURCES } from './policy-reader.js';
+import { AccessReconciler } from './reconcile.js';
+import { ACCESS_ANNOTATIONS, ACCESS_LABELS, registryKeyOf, repositorySpec, type Namespace, type Repository, type ServiceAccount } from './types.js';
+import { SERVICE_ACCOUNTS } from './writes.js';
+
+export const REPOSITORY_CONTROLLER = 'repository';
+
+export interface RepositoryControllerOptions {
+  api: KubeApi;
+  events: EventRecorder;
+  logger: Logger;
+  metrics: OperatorMetrics;
+  watchNamespace: string | undefined;
+  workers: number;
+  resyncPeriodMs: number;
+  watchSilenceTimeoutMs: number;
+  /** How long a registry may take to load a new policy (default 2 s). */
+  propagationDelayMs?: number;
+}
+
+/** Whether a Repository update can change what its Registry needs (not its status, which we write). */
+export function repositoryChanged(old: Repository | undefined, obj: Repository): boolean {
+  if (!old) return true;
+  const m = (r: Repository) => [r.metadata.generation, r.metadata.annotations, r.metadata.finalizers, r.metadata.deletionTimestamp, r.metadata.uid];
+  return !jsonEqual(m(old), m(obj));
+}
+
+/** Whether a Namespace update can change which Repositories select it. */
+export function namespaceChanged(old: Namespace | undefined, obj: Namespace): boolean {
+  if (!old) return true;
+  const m = (n: Namespace) => [n.metadata.labels, n.metadata.deletionTimestamp, n.status?.phase];
+  return !jsonEqual(m(old), m(obj));
+}
+
+/** The Registry key (`namespace/name`) a Berth Secret belongs to, if any. */
+export function registryKeyOfSecret(secret: KubeObject): string | undefined {
+  const l = secret.metadata.labels ?? {};
+  const source = l[ACCESS_LABELS.sourceRegistry];
+  if (source) return `${l[ACCESS_LABELS.sourceRegistryNamespace] ?? ''}/${source}`;
+  // The Registry's own policy Secret: rewritten when someone edits or deletes it.
+  if (l[LABELS.registry] && l[LABELS.component] === 'policy') return `${secret.metadata.namespace}/${l[LABELS.registry]}`;
+  return undefined;
+}
+
+function makeInformers(o: RepositoryControllerOptions) {
+  const common = { api: o.api, logger: o.logger, metrics: o.metrics, silenceTimeoutMs: o.watchSilenceTimeoutMs };
+  const scoped = { ...common, namespace: o.watchNamespace };
+  return {
+    registries: new Informer<Registry>({ ...scoped, resource: RESOURCES.registry }),
+    repositories: new Informer<Repository>({ ...scoped, resource: RESOURCES.repository }),
+    namespaces: new Informer<Namespace>({ ...common, resource: RESOURCES.namespace }),
+    secrets: new Informer<KubeObject>({ ...common, resource: RESOURCES.secret, labelSelector: `${ACCESS_LABELS.managedBy}=${MANAGED_BY}` }),
+    serviceAccounts: new Informer<ServiceAccount>({ ...common, resource: SERVICE_ACCOUNTS }),
+    roles: new Informer<KubeObject>({ ...scoped, resource: RBAC_RESOURCES.role, labelSelector: CHILD_SELECTOR }),
+    roleBindings: new Informer<KubeObject>({ ...scoped, resource: RBAC_RESOURCES.roleBinding, labelSelector: CHILD_SELECTOR }),
+  };
+}
+
+export function createRepositoryController(o: RepositoryControllerOptions): { controller: Controller; informers: Informer<KubeObject>[] } {
+  const caches = makeInformers(o);
+  const applier = new Applier(o.api, o.logger);
+  const reconciler = new AccessReconciler({
+    api: o.api,
+    applier,
+    events: o.events,
+    caches,
+    logger: o.logger,
+    propagationDelayMs: o.propagationDelayMs,
+  });
+  const controller = new Controller({
+    name: REPOSITORY_CONTROLLER,
+    reconciler,
+    primary: caches.registries,
+    workers: o.workers,
+    resyncPeriodMs: o.resyncPeriodMs,
+    logger: o.logger,
+    metrics: o.metrics,
+  });
+  const enqueue = (key: string | undefined): void => {
+    if (key) controller.enqueue(key);
+  };
+  const referenced = (pick: (repo: Repository) => boolean = () => true): void => {
+    for (const key of new Set(caches.repositories.list().filter(pick).map(registryKeyOf))) controller.enqueue(key);
+  };
+  caches.registries.on((event, obj, old) => {
+    if (event !== 'modified' || registryChanged(old, obj)) enqueue(objectKey(obj));
+  });
+  caches.repositories.on((event, obj, old) => {
+    if (event === 'modified' && !repositoryChanged(old, obj)) return;
+    enqueue(registryKeyOf(obj));
+    if (old && registryKeyOf(old) !== registryKeyOf(obj)) enqueue(registryKeyOf(old));
+  });
+  caches.namespaces.on((event, obj, old) => {
+    if (event !== 'modified' || namespaceChanged(old, obj)) referenced((r) => repositorySpec(r).pullSecret !== undefined);
+  });
+  caches.secrets.on((event, obj) => {
+    if (event === 'deleted') applier.forget(RESOURCES.secret, obj.metadata.namespace, obj.metadata.name);
+    enqueue(registryKeyOfSecret(obj));
+  });
+  for (const informer of [caches.roles, caches.roleBindings]) {
+    informer.on((event, obj) => {
+      if (event === 'deleted') applier.forget(informer.resource, obj.metadata.namespace, obj.metadata.name);
+      enqueue(obj.metadata.labels?.[LABELS.registry] && `${obj.metadata.namespace}/${obj.metadata.labels[LABELS.registry]}`);
+    });
+  }
+  caches.serviceAccounts.on((event, obj, old) => {
+    const registryName = obj.metadata.labels?.[LABELS.managedBy] === MANAGED_BY ? obj.metadata.labels[LABELS.registry] : undefined;
+    if (registryName) enqueue(`${obj.metadata.namespace}/${registryName}`);
+    if (event === 'deleted') {
+      applier.forget(SERVICE_ACCOUNTS, obj.metadata.namespace, obj.metadata.name);
+      return;
+    }
+    const entries = (sa: ServiceAccount | undefined) => [sa?.imagePullSecrets, sa?.metadata.annotations?.[ACCESS_ANNOTATIONS.addedPullSecrets]];
+    const touched = event === 'added' || !jsonEqual(entries(old), entries(obj));
+    if (touched) referenced((r) => repositorySpec(r).pullSecret?.serviceAccounts.includes(obj.metadata.name) ?? false);
+  });
+  const informers = Object.values(caches) as unknown as Informer<KubeObject>[];
+  return { controller, informers };
+}

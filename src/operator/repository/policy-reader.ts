@@ -1,0 +1,65 @@
+/**
+ * The identity a Registry's pods read their access policy with (pure builders): a ServiceAccount, and a Role that
+ * allows `get`, `list` and `watch` on exactly one Secret, the policy Secret, bound to it. The registry watches
+ * that Secret through the API, so a policy the operator writes applies within a second, and the pods can read
+ * nothing else (not even the Registry's signing key, which they get as a mounted file).
+ */
+import type { KubeObject } from '../k8s/objects.js';
+import { childLabels, ownerReference } from '../registry/naming.js';
+import type { Registry } from '../registry/types.js';
+import type { ResourceType } from '../k8s/resources.js';
+import { boundedObjectName } from './secrets.js';
+
+export const RBAC_RESOURCES = {
+  serviceAccount: { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
+  role: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true },
+  roleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true },
+} as const satisfies Record<string, ResourceType>;
+
+/** The ServiceAccount of a Registry's pods (also the name of its policy-reader Role and RoleBinding's subject). */
+export function registryServiceAccountName(registryName: string): string {
+  return boundedObjectName(registryName, '-registry');
+}
+
+/** The name of the Role and RoleBinding that let the pods read the policy Secret. */
+export function policyReaderName(registryName: string): string {
+  return boundedObjectName(registryName, '-policy-reader');
+}
+
+function meta(registry: Registry, name: string): KubeObject['metadata'] {
+  return {
+    name,
+    namespace: registry.metadata.namespace,
+    labels: childLabels(registry.metadata.name, 'policy-reader'),
+    ownerReferences: [ownerReference(registry)],
+  };
+}
+
+/** ServiceAccount, Role and RoleBinding, in the order to apply them. */
+export function buildPolicyReader(registry: Registry, policySecretName: string): Array<{ resource: ResourceType; object: KubeObject }> {
+  const name = registry.metadata.name;
+  const sa = registryServiceAccountName(name);
+  const reader = policyReaderName(name);
+  return [
+    { resource: RBAC_RESOURCES.serviceAccount, object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(registry, sa) } },
+    {
+      resource: RBAC_RESOURCES.role,
+      object: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: meta(registry, reader),
+        rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [policySecretName], verbs: ['get', 'list', 'watch'] }],
+      },
+    },
+    {
+      resource: RBAC_RESOURCES.roleBinding,
+      object: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: meta(registry, reader),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: reader },
+        subjects: [{ kind: 'ServiceAccount', name: sa, namespace: registry.metadata.namespace }],
+      },
+    },
+  ];
+}

@@ -1,0 +1,102 @@
+/**
+ * The API writes of the credential machinery, each one request: create-or-apply a Secret the operator owns (never
+ * one it does not own), delete, JSON-patch a ServiceAccount, replace a Repository's finalizers, and patch the data of
+ * the policy Secret.
+ */
+import { classifyFailure, FAILURE_KINDS, hasStatus } from '../k8s/api-error.js';
+import type { KubeApi } from '../k8s/kube-api.js';
+import type { KubeObject } from '../k8s/objects.js';
+import { resourcePath, RESOURCES, type ResourceType } from '../k8s/resources.js';
+import { withDesiredHash, type Applier } from '../runtime/applier.js';
+import type { JsonPatchOp } from './service-accounts.js';
+import { OUTCOMES, type Outcome } from './status.js';
+import { ACCESS_LABELS } from './types.js';
+
+export const SERVICE_ACCOUNTS: ResourceType = { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
+
+/** Whether a Secret was written by the credential machinery (only those are ever changed or deleted). */
+export function isOurs(secret: KubeObject): boolean {
+  return secret.metadata.labels?.[ACCESS_LABELS.sourceRegistry] !== undefined;
+}
+
+/** How long a Secret name found taken by someone else's Secret is not tried again (it is not in our caches). */
+export const TAKEN_RETRY_MS = 60_000;
+
+export class SecretWriter {
+  /** `namespace/name` → when a create found someone else's Secret there. */
+  readonly #taken = new Map<string, number>();
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly applier: Applier,
+    private readonly now: () => number,
+  ) {}
+
+  /** Makes `desired` exist as given; `live` is the cached Secret of that name (caches hold only Berth's Secrets). */
+  async ensure(desired: KubeObject, live: KubeObject | undefined): Promise<Outcome> {
+    const key = `${desired.metadata.namespace}/${desired.metadata.name}`;
+    if (live) {
+      if (!isOurs(live)) return OUTCOMES.taken;
+      await this.applier.ensure(RESOURCES.secret, desired, live);
+      return OUTCOMES.synced;
+    }
+    const takenAt = this.#taken.get(key);
+    if (takenAt !== undefined && this.now() - takenAt < TAKEN_RETRY_MS) return OUTCOMES.taken;
+    try {
+      await this.api.create(RESOURCES.secret, withDesiredHash(desired));
+      this.#taken.delete(key);
+      return OUTCOMES.synced;
+    } catch (err) {
+      if (classifyFailure(err) !== FAILURE_KINDS.exists) throw err;
+      this.#taken.set(key, this.now());
+      return OUTCOMES.taken;
+    }
+  }
+
+  async delete(namespace: string, name: string): Promise<void> {
+    this.applier.forget(RESOURCES.secret, namespace, name);
+    try {
+      await this.api.delete(RESOURCES.secret, namespace, name);
+    } catch (err) {
+      if (!hasStatus(err, 404)) throw err;
+    }
+  }
+}
+
+/** Applies a JSON patch to a ServiceAccount (a failed `test` of its resourceVersion is an error: retry later). */
+export async function patchServiceAccount(api: KubeApi, namespace: string, name: string, ops: JsonPatchOp[]): Promise<void> {
+  await api.client.request({
+    method: 'PATCH',
+    path: resourcePath(SERVICE_ACCOUNTS, namespace, name),
+    body: ops,
+    contentType: 'application/json-patch+json',
+  });
+}
+
+/** Replaces the finalizers of an object, guarded by its resourceVersion (a race gives 409: retry). */
+export async function setFinalizers(api: KubeApi, rt: ResourceType, obj: KubeObject, finalizers: string[]): Promise<void> {
+  await api.mergePatch(rt, obj.metadata.namespace, obj.metadata.name, {
+    metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion },
+  });
+}
+
+/** Writes one key of an existing Secret's data. */
+export async function patchSecretKey(api: KubeApi, secret: KubeObject, key: string, text: string): Promise<KubeObject> {
+  return api.mergePatch(RESOURCES.secret, secret.metadata.namespace, secret.metadata.name, {
+    data: { [key]: Buffer.from(text, 'utf8').toString('base64') },
+  });
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; rejects with the first error after all have settled. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item).catch((err: unknown) => errors.push(err));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length) throw errors[0];
+}
