@@ -74,30 +74,14 @@ function makeInformers(o: RepositoryControllerOptions) {
   };
 }
 
-export function createRepositoryController(o: RepositoryControllerOptions): { controller: Controller; informers: Informer<KubeObject>[] } {
-  const caches = makeInformers(o);
-  const applier = new Applier(o.api, o.logger);
-  const reconciler = new AccessReconciler({
-    api: o.api,
-    applier,
-    events: o.events,
-    caches,
-    logger: o.logger,
-    propagationDelayMs: o.propagationDelayMs,
-  });
-  const controller = new Controller({
-    name: REPOSITORY_CONTROLLER,
-    reconciler,
-    primary: caches.registries,
-    workers: o.workers,
-    resyncPeriodMs: o.resyncPeriodMs,
-    logger: o.logger,
-    metrics: o.metrics,
-  });
+type Caches = ReturnType<typeof makeInformers>;
+
+/** Maps informer events to the Registry keys they concern. */
+function wireEvents(caches: Caches, controller: Controller, applier: Applier): void {
   const enqueue = (key: string | undefined): void => {
     if (key) controller.enqueue(key);
   };
-  const referenced = (pick: (repo: Repository) => boolean = () => true): void => {
+  const referenced = (pick: (repo: Repository) => boolean): void => {
     for (const key of new Set(caches.repositories.list().filter(pick).map(registryKeyOf))) controller.enqueue(key);
   };
   caches.registries.on((event, obj, old) => {
@@ -132,6 +116,28 @@ export function createRepositoryController(o: RepositoryControllerOptions): { co
     const touched = event === 'added' || !jsonEqual(entries(old), entries(obj));
     if (touched) referenced((r) => repositorySpec(r).pullSecret?.serviceAccounts.includes(obj.metadata.name) ?? false);
   });
-  const informers = Object.values(caches) as unknown as Informer<KubeObject>[];
-  return { controller, informers };
+}
+
+export function createRepositoryController(o: RepositoryControllerOptions): { controller: Controller; informers: Informer<KubeObject>[] } {
+  const caches = makeInformers(o);
+  const applier = new Applier(o.api, o.logger);
+  const reconciler = new AccessReconciler({
+    api: o.api,
+    applier,
+    events: o.events,
+    caches,
+    logger: o.logger,
+    propagationDelayMs: o.propagationDelayMs,
+  });
+  const controller = new Controller({
+    name: REPOSITORY_CONTROLLER,
+    reconciler,
+    primary: caches.registries,
+    workers: o.workers,
+    resyncPeriodMs: o.resyncPeriodMs,
+    logger: o.logger,
+    metrics: o.metrics,
+  });
+  wireEvents(caches, controller, applier);
+  return { controller, informers: Object.values(caches) as unknown as Informer<KubeObject>[] };
 }
