@@ -49,6 +49,7 @@ beforeAll(async () => {
     pullSecret: { namespaces: ['other'] },
     pushCredentials: { enabled: true },
   }));
+  await applyObject(env.cluster, repositoryManifest('team-a', 'tools', { path: 'team-a/tools', visibility: 'Public', pushCredentials: { enabled: true } }));
   image = await createTestImage({ tag: 'v1', seed: 'repository-pull', layersPerImage: 1, layerSize: 16 * 1024 });
   scratch.push(image.dir);
 }, 15 * 60_000);
@@ -110,10 +111,19 @@ describe('Repositories → policy and Secrets', () => {
   });
 
   test('CI pushes with the push Secret of its Repository', async () => {
-    for (const repo of ['api', 'internal']) {
+    await synced('team-a', 'tools');
+    for (const repo of ['api', 'internal', 'tools']) {
       const push = await authFileOf((await getSecret('team-a', `${repo}-push`))!);
       await runOk(skopeo(), ['copy', '--all', '--preserve-digests', '--dest-tls-verify=false', '--dest-authfile', push.file, image.reference, ref(`team-a/${repo}`)]);
     }
+  });
+
+  test('a Public Repository is pulled anonymously; a Private one is not', async () => {
+    const raw = await runOk(skopeo(), ['inspect', '--raw', '--tls-verify=false', '--no-creds', ref('team-a/tools')]);
+    expect(raw).toContain(image.images[0]!.manifest.digest);
+    const res = await run(skopeo(), ['inspect', '--raw', '--tls-verify=false', '--no-creds', ref('team-a/api')]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(REFUSED);
   });
 });
 
