@@ -1,5 +1,5 @@
 /**
- * `berth operator [flags]`: the Kubernetes operator (Registry controller, later Repository controller).
+ * `berth operator [flags]`: the Kubernetes operator (the Registry and Repository controllers).
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
