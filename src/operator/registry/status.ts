@@ -4,7 +4,7 @@
  * the endpoint, and replica counts. A condition keeps its lastTransitionTime while its status stays the same.
  */
 import type { KubeObject } from '../k8s/objects.js';
-import { kubeTime } from '../k8s/objects.js';
+import { finishCondition, type ConditionDraft } from '../k8s/conditions.js';
 import type { Endpoint } from './naming.js';
 import { selectorString } from './naming.js';
 import type { Condition, Registry, RegistryStatus } from './types.js';
@@ -51,7 +51,7 @@ export interface StatusInputs {
   problem?: { reason: Reason; message: string };
 }
 
-type Draft = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+type Draft = ConditionDraft;
 
 function availableCondition(desired: number, d: ObservedDeployment | undefined): Draft {
   const available = d?.status?.availableReplicas ?? 0;
@@ -105,16 +105,6 @@ function degradedCondition(d: ObservedDeployment | undefined, problem: StatusInp
   return { type, status: 'False', reason: REASONS.asExpected, message: 'no problems found' };
 }
 
-/** Keeps lastTransitionTime when the status did not change. */
-function finish(draft: Draft, previous: Condition[] | undefined, generation: number | undefined, now: Date): Condition {
-  const prev = previous?.find((c) => c.type === draft.type);
-  return {
-    ...draft,
-    observedGeneration: generation,
-    lastTransitionTime: prev && prev.status === draft.status ? prev.lastTransitionTime : kubeTime(now),
-  };
-}
-
 /** The status the Registry should have (pure). */
 export function computeRegistryStatus(inputs: StatusInputs): RegistryStatus {
   const { registry, deployment: d, problem, desiredReplicas: desired, now } = inputs;
@@ -126,9 +116,9 @@ export function computeRegistryStatus(inputs: StatusInputs): RegistryStatus {
     readyReplicas: d?.status?.readyReplicas ?? 0,
     selector: selectorString(registry.metadata.name),
     conditions: [
-      finish(availableCondition(desired, d), previous, generation, now),
-      finish(progressingCondition(desired, d, problem), previous, generation, now),
-      finish(degradedCondition(d, problem), previous, generation, now),
+      finishCondition(availableCondition(desired, d), previous, generation, now),
+      finishCondition(progressingCondition(desired, d, problem), previous, generation, now),
+      finishCondition(degradedCondition(d, problem), previous, generation, now),
     ],
   };
   if (inputs.endpoint) {

@@ -4,8 +4,7 @@
  * Secret, and the push Secret exists when asked for), the number of synced namespaces and the last rotation time.
  * A condition keeps its lastTransitionTime while its status stays the same.
  */
-import { kubeTime } from '../k8s/objects.js';
-import type { Condition } from '../registry/types.js';
+import { finishCondition, type ConditionDraft } from '../k8s/conditions.js';
 import type { Admission } from './admission.js';
 import type { NamespaceSelection } from './selection.js';
 import { CONDITION_TYPES, REASONS, type Repository, type RepositoryStatus } from './types.js';
@@ -36,7 +35,7 @@ export interface RepositoryObservation {
   now: Date;
 }
 
-type Draft = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+type Draft = ConditionDraft;
 
 function readyCondition(o: RepositoryObservation): Draft {
   const type = CONDITION_TYPES.ready;
@@ -90,15 +89,6 @@ function syncedCondition(o: RepositoryObservation): Draft {
   return { type, status: 'True', reason: REASONS.synced, message: `pull Secret in ${p.synced.length} namespaces${push}${missing}` };
 }
 
-function finish(draft: Draft, previous: Condition[] | undefined, generation: number | undefined, now: Date): Condition {
-  const prev = previous?.find((c) => c.type === draft.type);
-  return {
-    ...draft,
-    observedGeneration: generation,
-    lastTransitionTime: prev && prev.status === draft.status ? prev.lastTransitionTime : kubeTime(now),
-  };
-}
-
 /** The status the Repository should have (pure). */
 export function computeRepositoryStatus(o: RepositoryObservation): RepositoryStatus {
   const generation = o.repo.metadata.generation;
@@ -106,7 +96,7 @@ export function computeRepositoryStatus(o: RepositoryObservation): RepositorySta
   const status: RepositoryStatus = {
     observedGeneration: generation,
     syncedNamespaces: o.admission.accepted ? problems(o).synced.length : 0,
-    conditions: [finish(readyCondition(o), previous, generation, o.now), finish(syncedCondition(o), previous, generation, o.now)],
+    conditions: [finishCondition(readyCondition(o), previous, generation, o.now), finishCondition(syncedCondition(o), previous, generation, o.now)],
   };
   if (o.lastRotationTime) status.lastRotationTime = o.lastRotationTime;
   return status;
