@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { waitForListening } from './listening.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -46,28 +46,7 @@ export async function startBerth(opts: StartOptions = {}): Promise<BerthProcess>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`berth serve did not start within 20s\n${stderr}`)), 20_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: Record<string, unknown>;
-      try {
-        entry = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        entry = { raw: line };
-      }
-      logs.push(entry);
-      if (entry.message === 'listening' && typeof entry.address === 'string') {
-        clearTimeout(timer);
-        resolve(entry.address);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`berth serve exited with ${code}\n${stderr}`));
-    });
-  });
+  const address = await waitForListening(child, logs, 'berth serve');
   return {
     url: `http://${address}`,
     host: address,

@@ -3,8 +3,8 @@
  * and reads its /metrics.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { CLI } from '../../../helpers/berth-process.js';
+import { waitForListening } from '../../../helpers/listening.js';
 
 export interface OperatorProcess {
   child: ChildProcess;
@@ -38,29 +38,8 @@ export async function startOperator(kubeconfig: string, args: string[] = []): Pr
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`berth operator did not start within 20s\n${stderr}`)), 20_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: Record<string, unknown>;
-      try {
-        entry = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        entry = { raw: line };
-      }
-      logs.push(entry);
-      if (entry.message === 'listening' && typeof entry.address === 'string') {
-        clearTimeout(timer);
-        resolve(entry.address);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`berth operator exited with ${code}\n${stderr}`));
-    });
-  });
+  const address = await waitForListening(child, logs, 'berth operator');
   const get = async (path: string) => {
     const res = await fetch(`http://${address}${path}`);
     return { status: res.status, text: await res.text() };
