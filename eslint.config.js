@@ -1,6 +1,34 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The boundaries of src/ (README, "Architecture"): src/shared and src/kube are used by both sides and import
+ * neither; src/registry never imports src/operator, and src/operator never imports src/registry (what both read
+ * lives in src/shared). Relative specifiers are matched per folder depth, since src/operator has a registry/
+ * folder of its own.
+ */
+const up = (depth) => '^' + '\\.\\./'.repeat(depth);
+function forbid(folder, others, maxDepth = 4) {
+  return Array.from({ length: maxDepth }, (_, i) => {
+    const depth = i + 1;
+    const glob = `src/${folder}/${'*/'.repeat(i)}*.ts`;
+    return {
+      files: [glob],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: others.map((other) => ({
+              regex: `${up(depth)}${other}(/|$)`,
+              message: `src/${folder} must not import src/${other} (see the README's Architecture section).`,
+            })),
+          },
+        ],
+      },
+    };
+  });
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
@@ -15,4 +43,8 @@ export default tseslint.config(
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  ...forbid('registry', ['operator', 'cli']),
+  ...forbid('operator', ['registry', 'cli']),
+  ...forbid('kube', ['registry', 'operator', 'cli']),
+  ...forbid('shared', ['registry', 'operator', 'kube', 'cli']),
 );

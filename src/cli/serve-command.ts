@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { announce, createLogger } from '../shared/logger.js';
-import { ConfigError, DEFAULT_CONFIG, loadConfigFile, validateAddr, type RegistryConfig } from '../registry/config.js';
+import { ConfigError, DEFAULT_CONFIG, loadConfigFile, validateAddr, type RegistryConfig } from '../shared/registry-config.js';
 import { startRegistry } from '../registry/server.js';
 import { createAuth } from '../registry/auth/index.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfigFile, type AuthConfig } from '../registry/config.js';
+import { ConfigError, loadConfigFile, type AuthConfig } from '../shared/registry-config.js';
 import { grantAccess } from '../registry/auth/grant.js';
 import { buildKeySet, loadSigningKey } from '../registry/auth/keys.js';
 import { parseScopes } from '../registry/auth/scope.js';

@@ -5,13 +5,13 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../shared/logger.js';
-import { ApiClient } from './k8s/api-client.js';
-import { KubeApi } from './k8s/kube-api.js';
-import type { KubeObject } from './k8s/objects.js';
+import { ApiClient } from '../kube/api-client.js';
+import { KubeApi } from '../kube/kube-api.js';
+import type { KubeObject } from '../kube/objects.js';
 import type { Controller } from './runtime/controller.js';
 import { KubeEventRecorder } from './runtime/events.js';
 import { startHealthServer } from './runtime/health-server.js';
-import type { Informer } from './runtime/informer.js';
+import type { Informer } from '../kube/informer.js';
 import { LeaderElector, type LeaderElectionOptions } from './runtime/leader-election.js';
 import { createOperatorMetrics, type OperatorMetrics } from './runtime/metrics.js';
 import { createRegistryController } from './registry/controller.js';

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../shared/logger.js';
 import { allowAll, type Authorizer } from './auth/types.js';
-import type { RegistryConfig } from './config.js';
+import type { RegistryConfig } from '../shared/registry-config.js';
 import { createApp } from './http/app.js';
 import { createMetrics, type RegistryMetrics } from './metrics.js';
 import { openStorage } from './storage/index.js';

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { DEFAULT_CONFIG, type RegistryConfig } from '../../src/registry/config.js';
+import { DEFAULT_CONFIG, type RegistryConfig } from '../../src/shared/registry-config.js';
 import { startRegistry, type StartDeps } from '../../src/registry/server.js';
 import { silentLogger } from '../../src/shared/logger.js';
 

@@ -1,7 +1,7 @@
 /**
  * The Deployment of `berth serve` pods for a Registry (pure).
  */
-import type { KubeObject } from '../k8s/objects.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { POD_PATHS, SECRET_KEYS } from './config-render.js';
 import { ANNOTATIONS, childLabels, childNames, ownerReference, REGISTRY_PORT, selectorLabels } from './naming.js';
 import type { Registry, RegistrySpec } from './types.js';

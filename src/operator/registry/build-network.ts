@@ -1,7 +1,7 @@
 /**
  * The Service, the optional Ingress and the PersistentVolumeClaim of a Registry (pure).
  */
-import type { KubeObject } from '../k8s/objects.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { childLabels, childNames, ownerReference, selectorLabels } from './naming.js';
 import type { Registry, RegistrySpec } from './types.js';
 

@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { emptyPolicy } from '../../shared/policy.js';
 import { renderPolicy } from '../../shared/policy-render.js';
-import type { KubeObject } from '../k8s/objects.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { SECRET_KEYS } from './config-render.js';
 import { childLabels, childNames, ownerReference } from './naming.js';
 import type { Registry, RegistrySpec } from './types.js';

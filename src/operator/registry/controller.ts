@@ -3,13 +3,13 @@
  * label, so only Berth's objects are cached), and the mapping from their events to Registry keys.
  */
 import type { Logger } from '../../shared/logger.js';
-import type { KubeApi } from '../k8s/kube-api.js';
-import type { KubeObject } from '../k8s/objects.js';
-import { RESOURCES, type ResourceType } from '../k8s/resources.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import type { KubeObject } from '../../kube/objects.js';
+import { RESOURCES, type ResourceType } from '../../kube/resources.js';
 import { Applier, jsonEqual } from '../runtime/applier.js';
 import { Controller } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
-import { Informer } from '../runtime/informer.js';
+import { Informer } from '../../kube/informer.js';
 import type { OperatorMetrics } from '../runtime/metrics.js';
 import { CHILD_SELECTOR, LABELS } from './naming.js';
 import { RegistryReconciler } from './reconcile.js';

@@ -1,7 +1,7 @@
 /**
  * Names, labels, owner references and the endpoint of a Registry's children: pure functions of the Registry.
  */
-import type { OwnerReference } from '../k8s/objects.js';
+import type { OwnerReference } from '../../kube/objects.js';
 import type { Registry, RegistrySpec } from './types.js';
 
 export const LABELS = {

@@ -2,11 +2,11 @@
  * From a Registry to the objects that should exist (pure): validates what the CRD schema cannot (the operator's
  * default image, the access modes of an existing claim, the rendered config), then builds every child.
  */
-import { ConfigError, parseConfig } from '../../registry/config.js';
+import { ConfigError, parseConfig } from '../../shared/registry-config.js';
 import { parseDuration } from '../../shared/duration.js';
 import { parse as parseYaml } from 'yaml';
-import type { KubeObject } from '../k8s/objects.js';
-import { RESOURCES, type ResourceType } from '../k8s/resources.js';
+import type { KubeObject } from '../../kube/objects.js';
+import { RESOURCES, type ResourceType } from '../../kube/resources.js';
 import { buildDeployment } from './build-deployment.js';
 import { buildClaim, buildIngress, buildService } from './build-network.js';
 import { buildConfigSecret } from './build-secrets.js';

@@ -4,14 +4,14 @@
  * woke it.
  */
 import type { Logger } from '../../shared/logger.js';
-import { classifyFailure, FAILURE_KINDS, hasStatus } from '../k8s/api-error.js';
-import type { KubeApi } from '../k8s/kube-api.js';
-import { objectKey, type KubeObject } from '../k8s/objects.js';
-import { RESOURCES, type ResourceType } from '../k8s/resources.js';
+import { classifyFailure, FAILURE_KINDS, hasStatus } from '../../kube/api-error.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import { objectKey, type KubeObject } from '../../kube/objects.js';
+import { RESOURCES, type ResourceType } from '../../kube/resources.js';
 import type { Applier } from '../runtime/applier.js';
 import { TerminalError, type Reconciler, type ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
-import type { Informer } from '../runtime/informer.js';
+import type { Informer } from '../../kube/informer.js';
 import { buildPolicySecret, buildSigningKeySecret, generateSigningKey } from './build-secrets.js';
 import { planRegistry, type RegistryPlan } from './plan.js';
 import { REASONS, type ObservedDeployment, type Reason } from './status.js';

@@ -3,9 +3,9 @@
  * records an Event for each transition a user cares about (became available, degraded, recovered).
  */
 import type { Logger } from '../../shared/logger.js';
-import type { KubeApi } from '../k8s/kube-api.js';
-import { objectKey } from '../k8s/objects.js';
-import { RESOURCES } from '../k8s/resources.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import { objectKey } from '../../kube/objects.js';
+import { RESOURCES } from '../../kube/resources.js';
 import { jsonEqual } from '../runtime/applier.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { computeRegistryStatus, CONDITION_TYPES, findCondition, type StatusInputs } from './status.js';

@@ -3,11 +3,12 @@
  * `Progressing` and `Degraded` (each with observedGeneration, a reason constant and a message saying what to do),
  * the endpoint, and replica counts. A condition keeps its lastTransitionTime while its status stays the same.
  */
-import type { KubeObject } from '../k8s/objects.js';
-import { finishCondition, type ConditionDraft } from '../k8s/conditions.js';
+import type { KubeObject } from '../../kube/objects.js';
+import { finishCondition, type ConditionDraft } from '../../kube/conditions.js';
 import type { Endpoint } from './naming.js';
 import { selectorString } from './naming.js';
-import type { Condition, Registry, RegistryStatus } from './types.js';
+import type { Condition } from '../../kube/conditions.js';
+import type { Registry, RegistryStatus } from './types.js';
 
 export const CONDITION_TYPES = { available: 'Available', progressing: 'Progressing', degraded: 'Degraded' } as const;
 

@@ -3,7 +3,8 @@
  * (`deploy/crds/berth.dev_registries.yaml`; a unit test keeps the two in step). The API server fills in the
  * defaults; {@link withDefaults} repeats them so builders also work on objects that never went through it.
  */
-import type { KubeObject } from '../k8s/objects.js';
+import type { Condition } from '../../kube/conditions.js';
+import type { KubeObject } from '../../kube/objects.js';
 
 export const ACCESS_MODES = ['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
@@ -44,15 +45,6 @@ export interface RegistrySpec {
   resources: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
-}
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  observedGeneration?: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
 }
 
 export interface RegistryStatus {

@@ -4,8 +4,8 @@
  * claim the path (tenancy), or an older Repository already claims the same path. A Repository being deleted is
  * not in force (its rules and credentials are removed before its finalizer is).
  */
-import { isValidName, MAX_NAME_LENGTH } from '../../registry/oci/names.js';
-import { objectKey } from '../k8s/objects.js';
+import { isValidName, MAX_NAME_LENGTH } from '../../shared/oci-names.js';
+import { objectKey } from '../../kube/objects.js';
 import type { Registry } from '../registry/types.js';
 import { allowedPatterns, pathAllowed, tenancyOf } from './tenancy.js';
 import { REASONS, repositorySpec, type Reason, type Repository } from './types.js';

@@ -5,13 +5,13 @@
  * ServiceAccount created, each wakes exactly the Registries concerned; the periodic resync is only a safety net.
  */
 import type { Logger } from '../../shared/logger.js';
-import type { KubeApi } from '../k8s/kube-api.js';
-import { objectKey, type KubeObject } from '../k8s/objects.js';
-import { RESOURCES } from '../k8s/resources.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import { objectKey, type KubeObject } from '../../kube/objects.js';
+import { RESOURCES } from '../../kube/resources.js';
 import { Applier, jsonEqual } from '../runtime/applier.js';
 import { Controller } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
-import { Informer } from '../runtime/informer.js';
+import { Informer } from '../../kube/informer.js';
 import type { OperatorMetrics } from '../runtime/metrics.js';
 import { CHILD_SELECTOR, LABELS, MANAGED_BY } from '../registry/naming.js';
 import { registryChanged } from '../registry/controller.js';

@@ -3,7 +3,7 @@
  * windows are reported on each Repository whose credentials they concern (one Event per Repository, listing the
  * namespaces), revocations of robots nobody selects any more on the Registry.
  */
-import type { KubeObject } from '../k8s/objects.js';
+import type { KubeObject } from '../../kube/objects.js';
 import type { Registry } from '../registry/types.js';
 import type { EventType } from '../runtime/events.js';
 import type { AccessPlan } from './plan.js';

@@ -4,7 +4,7 @@
  * selected namespace and the push Secrets. The reconciler writes the result in a safe order (store, policy,
  * Secrets) and reports what happened in the Repositories' status.
  */
-import { objectKey, type KubeObject } from '../k8s/objects.js';
+import { objectKey, type KubeObject } from '../../kube/objects.js';
 import { registryEndpoint } from '../registry/naming.js';
 import { withDefaults, type Registry } from '../registry/types.js';
 import { buildAccessPolicy, publishedHashes, renderAccessPolicy } from './access-policy.js';

@@ -4,10 +4,10 @@
  * that Secret through the API, so a policy the operator writes applies within a second, and the pods can read
  * nothing else (not even the Registry's signing key, which they get as a mounted file).
  */
-import type { KubeObject } from '../k8s/objects.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { childLabels, ownerReference } from '../registry/naming.js';
 import type { Registry } from '../registry/types.js';
-import type { ResourceType } from '../k8s/resources.js';
+import type { ResourceType } from '../../kube/resources.js';
 import { boundedObjectName } from './secrets.js';
 
 export const RBAC_RESOURCES = {

@@ -13,9 +13,9 @@
  */
 import type { Logger } from '../../shared/logger.js';
 import { generateRobotSecret } from '../../shared/policy-secrets.js';
-import type { KubeApi } from '../k8s/kube-api.js';
-import { objectKey, type KubeObject } from '../k8s/objects.js';
-import { RESOURCES } from '../k8s/resources.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import { objectKey, type KubeObject } from '../../kube/objects.js';
+import { RESOURCES } from '../../kube/resources.js';
 import { SECRET_KEYS } from '../registry/config-render.js';
 import { childNames } from '../registry/naming.js';
 import { withDefaults, type Registry } from '../registry/types.js';
@@ -23,7 +23,7 @@ import { jsonEqual, type Applier } from '../runtime/applier.js';
 import { parsePolicyText } from '../../shared/policy-parse.js';
 import type { Reconciler, ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
-import type { Informer } from '../runtime/informer.js';
+import type { Informer } from '../../kube/informer.js';
 import { credentialEvents } from './credential-events.js';
 import { buildPolicyReader } from './policy-reader.js';
 import { planAccess, type AccessPlan } from './plan.js';

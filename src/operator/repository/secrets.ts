@@ -4,7 +4,7 @@
  * also name the Repositories they serve in an annotation.
  */
 import { createHash } from 'node:crypto';
-import type { KubeObject, OwnerReference } from '../k8s/objects.js';
+import type { KubeObject, OwnerReference } from '../../kube/objects.js';
 import { MANAGED_BY } from '../registry/naming.js';
 import type { Registry } from '../registry/types.js';
 import { serializeStore, STORE_KEY, type CredentialStore } from './store.js';

@@ -4,7 +4,7 @@
  * Secret, and the push Secret exists when asked for), the number of synced namespaces and the last rotation time.
  * A condition keeps its lastTransitionTime while its status stays the same.
  */
-import { finishCondition, type ConditionDraft } from '../k8s/conditions.js';
+import { finishCondition, type ConditionDraft } from '../../kube/conditions.js';
 import type { Admission } from './admission.js';
 import type { NamespaceSelection } from './selection.js';
 import { CONDITION_TYPES, REASONS, type Repository, type RepositoryStatus } from './types.js';

@@ -3,9 +3,9 @@
  * Each step reads the informer caches and writes only what differs, so a converged Registry costs no writes.
  */
 import type { Logger } from '../../shared/logger.js';
-import type { KubeApi } from '../k8s/kube-api.js';
-import { kubeTime, objectKey, type KubeObject } from '../k8s/objects.js';
-import { RESOURCES } from '../k8s/resources.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import { kubeTime, objectKey, type KubeObject } from '../../kube/objects.js';
+import { RESOURCES } from '../../kube/resources.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { admitRepositories, type Admission } from './admission.js';
 import type { AccessPlan } from './plan.js';

@@ -4,8 +4,8 @@
  * on what it writes.
  */
 import type { PolicyAction } from '../../shared/policy.js';
-import type { KubeObject } from '../k8s/objects.js';
-import type { Condition } from '../registry/types.js';
+import type { KubeObject } from '../../kube/objects.js';
+import type { Condition } from '../../kube/conditions.js';
 
 /** A Kubernetes label selector (`matchLabels` and `matchExpressions`, all of which must hold). */
 export interface LabelSelector {

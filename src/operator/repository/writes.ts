@@ -3,10 +3,10 @@
  * one it does not own), delete, JSON-patch a ServiceAccount, replace a Repository's finalizers, and patch the data of
  * the policy Secret.
  */
-import { classifyFailure, FAILURE_KINDS, hasStatus } from '../k8s/api-error.js';
-import type { KubeApi } from '../k8s/kube-api.js';
-import type { KubeObject } from '../k8s/objects.js';
-import { resourcePath, RESOURCES, type ResourceType } from '../k8s/resources.js';
+import { classifyFailure, FAILURE_KINDS, hasStatus } from '../../kube/api-error.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import type { KubeObject } from '../../kube/objects.js';
+import { resourcePath, RESOURCES, type ResourceType } from '../../kube/resources.js';
 import { withDesiredHash, type Applier } from '../runtime/applier.js';
 import type { JsonPatchOp } from './service-accounts.js';
 import { OUTCOMES, type Outcome } from './status.js';

@@ -14,11 +14,11 @@
  * resourceVersion.
  */
 import { createHash } from 'node:crypto';
-import { classifyFailure, FAILURE_KINDS } from '../k8s/api-error.js';
+import { classifyFailure, FAILURE_KINDS } from '../../kube/api-error.js';
 import type { Logger } from '../../shared/logger.js';
-import type { KubeApi } from '../k8s/kube-api.js';
-import type { KubeObject } from '../k8s/objects.js';
-import type { ResourceType } from '../k8s/resources.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import type { KubeObject } from '../../kube/objects.js';
+import type { ResourceType } from '../../kube/resources.js';
 
 export const DESIRED_HASH_ANNOTATION = 'berth.dev/desired-hash';
 

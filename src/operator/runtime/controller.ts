@@ -5,8 +5,8 @@
  * (recorded in status by the reconciler, not retried until something changes).
  */
 import type { Logger } from '../../shared/logger.js';
-import { objectKey, type KubeObject } from '../k8s/objects.js';
-import type { Informer } from './informer.js';
+import { objectKey, type KubeObject } from '../../kube/objects.js';
+import type { Informer } from '../../kube/informer.js';
 import type { OperatorMetrics } from './metrics.js';
 import { WorkQueue } from './work-queue.js';
 

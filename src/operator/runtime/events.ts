@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../shared/logger.js';
-import type { KubeApi } from '../k8s/kube-api.js';
-import { kubeTime, type KubeObject } from '../k8s/objects.js';
-import { RESOURCES } from '../k8s/resources.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import { kubeTime, type KubeObject } from '../../kube/objects.js';
+import { RESOURCES } from '../../kube/resources.js';
 
 export const EVENT_TYPES = { normal: 'Normal', warning: 'Warning' } as const;
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];

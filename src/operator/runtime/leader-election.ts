@@ -6,11 +6,11 @@
  * steps down. On shutdown the leader releases the Lease, so a standby takes over at once.
  */
 import type { Logger } from '../../shared/logger.js';
-import { hasStatus } from '../k8s/api-error.js';
-import type { KubeApi } from '../k8s/kube-api.js';
-import { kubeMicroTime, type KubeObject } from '../k8s/objects.js';
-import { resourcePath, RESOURCES } from '../k8s/resources.js';
-import { sleep } from './backoff.js';
+import { hasStatus } from '../../kube/api-error.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import { kubeMicroTime, type KubeObject } from '../../kube/objects.js';
+import { resourcePath, RESOURCES } from '../../kube/resources.js';
+import { sleep } from '../../kube/backoff.js';
 
 export interface LeaseSpec {
   holderIdentity?: string;

@@ -9,7 +9,7 @@
  *   reconcile that fails after writing something cannot wake itself into a hot loop; a plain add (the user
  *   changed the resource) runs at once.
  */
-import { backoffDelay, RECONCILE_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, RECONCILE_BACKOFF, type BackoffPolicy } from '../../kube/backoff.js';
 
 type Waiter = (key: string | undefined) => void;
 

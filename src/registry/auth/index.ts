@@ -13,7 +13,7 @@
  */
 import type { Router } from 'express';
 import type { Logger } from '../../shared/logger.js';
-import type { AuthConfig } from '../config.js';
+import type { AuthConfig } from '../../shared/registry-config.js';
 import type { RegistryMetrics } from '../metrics.js';
 import { createAuthorizer } from './authorizer.js';
 import { loadKeySet, type KeySet } from './keys.js';

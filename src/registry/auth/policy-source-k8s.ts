@@ -12,10 +12,10 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../shared/logger.js';
-import { ApiClient } from '../../operator/k8s/api-client.js';
-import { hasStatus } from '../../operator/k8s/api-error.js';
-import { resourcePath, RESOURCES } from '../../operator/k8s/resources.js';
-import { backoffDelay, sleep, WATCH_BACKOFF } from '../../operator/runtime/backoff.js';
+import { ApiClient } from '../../kube/api-client.js';
+import { hasStatus } from '../../kube/api-error.js';
+import { resourcePath, RESOURCES } from '../../kube/resources.js';
+import { backoffDelay, sleep, WATCH_BACKOFF } from '../../kube/backoff.js';
 import type { PolicySource } from './policy-source.js';
 
 /** Where the policy lives: a key of a Secret. */

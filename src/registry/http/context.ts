@@ -1,7 +1,7 @@
 /** What every `/v2` handler receives: the request, the typed route and the app's dependencies. */
 import type { Request, Response } from 'express';
 import type { Authorizer } from '../auth/types.js';
-import type { RegistryConfig } from '../config.js';
+import type { RegistryConfig } from '../../shared/registry-config.js';
 import type { RegistryMetrics } from '../metrics.js';
 import type { Storage } from '../storage/index.js';
 import type { Route } from './routes.js';

@@ -1,29 +1,16 @@
 /**
- * Repository names, tags and references, by the grammar of the distribution spec.
+ * Repository names and references as the registry enforces them: the grammar is in `src/shared/oci-names.ts`;
+ * here, the errors a request gets and the tag-or-digest reference.
  */
+import { isValidName, isValidTag, MAX_NAME_LENGTH } from '../../shared/oci-names.js';
 import { RegistryError } from '../errors.js';
 import { parseDigest, type Digest } from './digest.js';
-
-const COMPONENT = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
-const NAME = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
-const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
-
-/** Names longer than this are refused: many clients cap `host[:port]/name` at 255 characters. */
-export const MAX_NAME_LENGTH = 200;
-
-export function isValidName(name: string): boolean {
-  return name.length > 0 && name.length <= MAX_NAME_LENGTH && NAME.test(name);
-}
 
 export function requireName(name: string): string {
   if (!isValidName(name)) {
     throw new RegistryError('NAME_INVALID', 'invalid repository name', { name: name.slice(0, MAX_NAME_LENGTH + 1) });
   }
   return name;
-}
-
-export function isValidTag(tag: string): boolean {
-  return TAG.test(tag);
 }
 
 export type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: Digest };

@@ -3,7 +3,7 @@
  * the ServiceAccount of deploy/rbac (not as an administrator), and everything is observed through kubectl.
  */
 import { parse as parseYaml } from 'yaml';
-import { parseConfig } from '../../../src/registry/config.js';
+import { parseConfig } from '../../../src/shared/registry-config.js';
 import { startCluster, type Cluster } from './helpers/cluster.js';
 import { apiWrites, startOperator, type OperatorProcess } from './helpers/operator-process.js';
 import { applyCrds, operatorKubeconfig } from './helpers/service-account.js';

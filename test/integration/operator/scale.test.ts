@@ -6,9 +6,9 @@
  * The numbers are printed (and the README quotes them).
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { ApiClient } from '../../../src/operator/k8s/api-client.js';
-import { KubeApi } from '../../../src/operator/k8s/kube-api.js';
-import { RESOURCES } from '../../../src/operator/k8s/resources.js';
+import { ApiClient } from '../../../src/kube/api-client.js';
+import { KubeApi } from '../../../src/kube/kube-api.js';
+import { RESOURCES } from '../../../src/kube/resources.js';
 import type { Registry } from '../../../src/operator/registry/types.js';
 import { startCluster, type Cluster } from './helpers/cluster.js';
 import { apiWrites, startOperator, type OperatorProcess } from './helpers/operator-process.js';

@@ -1,5 +1,5 @@
 import { canonicalJson, isApplied, isSubset, overlay, withDesiredHash } from '../../../src/operator/runtime/applier.js';
-import type { KubeObject } from '../../../src/operator/k8s/objects.js';
+import type { KubeObject } from '../../../src/kube/objects.js';
 
 describe('isSubset', () => {
   test.each<[string, unknown, unknown, boolean]>([

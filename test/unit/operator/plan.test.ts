@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
-import { parseConfig } from '../../../src/registry/config.js';
+import { parseConfig } from '../../../src/shared/registry-config.js';
 import { planRegistry, type PlanInputs, type RegistryPlan } from '../../../src/operator/registry/plan.js';
-import type { KubeObject } from '../../../src/operator/k8s/objects.js';
+import type { KubeObject } from '../../../src/kube/objects.js';
 import type { Registry } from '../../../src/operator/registry/types.js';
 import { registry } from './registry-fixture.js';
 

@@ -1,5 +1,5 @@
 import { computeRegistryStatus, type ObservedDeployment, type StatusInputs } from '../../../src/operator/registry/status.js';
-import type { Condition } from '../../../src/operator/registry/types.js';
+import type { Condition } from '../../../src/kube/conditions.js';
 import { registry } from './registry-fixture.js';
 
 const now = new Date('2030-01-02T03:04:05.678Z');

@@ -2,7 +2,8 @@
 import type { Request } from 'express';
 import { RegistryError } from '../../errors.js';
 import { formatDigest } from '../../oci/digest.js';
-import { isValidTag, parseReference, type Reference } from '../../oci/names.js';
+import { isValidTag } from '../../../shared/oci-names.js';
+import { parseReference, type Reference } from '../../oci/names.js';
 import { readSmallBody } from '../body.js';
 import { queryParams, sendEmpty, type Handler } from '../context.js';
 import type { Route } from '../routes.js';

@@ -5,7 +5,7 @@
 import type { Request } from 'express';
 import { RegistryError } from '../../errors.js';
 import { formatDigest, parseDigest, requireDigest, type Digest } from '../../oci/digest.js';
-import { isValidName } from '../../oci/names.js';
+import { isValidName } from '../../../shared/oci-names.js';
 import { contentLength, hasBody } from '../body.js';
 import { queryParam, sendEmpty, type Ctx, type Handler } from '../context.js';
 import { parseContentRange, uploadRange } from '../ranges.js';

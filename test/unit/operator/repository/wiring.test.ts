@@ -2,7 +2,7 @@ import { namespaceChanged, registryKeyOfSecret, repositoryChanged } from '../../
 import { buildPolicyReader } from '../../../../src/operator/repository/policy-reader.js';
 import { samePolicy } from '../../../../src/operator/repository/reconcile.js';
 import { renderAccessPolicy } from '../../../../src/operator/repository/access-policy.js';
-import type { KubeObject } from '../../../../src/operator/k8s/objects.js';
+import type { KubeObject } from '../../../../src/kube/objects.js';
 import { emptyPolicy } from '../../../../src/shared/policy.js';
 import { renderPolicy } from '../../../../src/shared/policy-render.js';
 import { policyTextOf } from '../../../../src/registry/auth/policy-source-k8s.js';

@@ -1,4 +1,5 @@
-import { isValidName, isValidTag, parseReference } from '../../../../src/registry/oci/names.js';
+import { isValidName, isValidTag } from '../../../../src/shared/oci-names.js';
+import { parseReference } from '../../../../src/registry/oci/names.js';
 
 describe('repository names', () => {
   test.each(['a', 'library/ubuntu', 'a/b/c/d', 'my-app', 'my__app', 'my.app', 'a1/b2', 'x--y'])('accepts %s', (n) =>

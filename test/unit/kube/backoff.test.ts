@@ -1,4 +1,4 @@
-import { backoffDelay, sleep, type BackoffPolicy } from '../../../src/operator/runtime/backoff.js';
+import { backoffDelay, sleep, type BackoffPolicy } from '../../../src/kube/backoff.js';
 
 const noJitter: BackoffPolicy = { baseMs: 500, maxMs: 30_000, jitter: 0 };
 

@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_CONFIG, parseConfig, resolvePaths } from '../../../src/registry/config.js';
+import { ConfigError, DEFAULT_CONFIG, parseConfig, resolvePaths } from '../../../src/shared/registry-config.js';
 
 describe('parseConfig', () => {
   test('empty input gives the embedded defaults', () => {

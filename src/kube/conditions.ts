@@ -1,6 +1,15 @@
 /** Status conditions shared by every kind: a draft becomes a condition with its generation and transition time. */
 import { kubeTime } from './objects.js';
-import type { Condition } from '../registry/types.js';
+
+/** A standard status condition (`metav1.Condition`). */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
 
 /** A condition before the bookkeeping fields are filled in. */
 export type ConditionDraft = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;

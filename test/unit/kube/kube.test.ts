@@ -1,10 +1,10 @@
-import { classifyFailure, ApiError } from '../../../src/operator/k8s/api-error.js';
-import { buildUrlPath, verbOf } from '../../../src/operator/k8s/api-client.js';
-import { kubeMicroTime, kubeTime, objectKey, parseKey } from '../../../src/operator/k8s/objects.js';
-import { RESOURCES, resourcePath } from '../../../src/operator/k8s/resources.js';
+import { classifyFailure, ApiError } from '../../../src/kube/api-error.js';
+import { buildUrlPath, verbOf } from '../../../src/kube/api-client.js';
+import { kubeMicroTime, kubeTime, objectKey, parseKey } from '../../../src/kube/objects.js';
+import { RESOURCES, resourcePath } from '../../../src/kube/resources.js';
 import { nextLeaseSpec } from '../../../src/operator/runtime/leader-election.js';
 import { registryChanged } from '../../../src/operator/registry/controller.js';
-import { registry } from './registry-fixture.js';
+import { registry } from '../operator/registry-fixture.js';
 
 describe('resourcePath', () => {
   test.each<[string, string]>([

@@ -22,7 +22,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parseDuration } from '../shared/duration.js';
+import { parseDuration } from './duration.js';
 
 export interface HttpConfig {
   /** host:port to listen on; port 0 picks a free port. */

@@ -10,17 +10,21 @@
  * - a watch that sends nothing, not even a bookmark, for `silenceTimeoutMs` is treated as dead and reopened
  *   (a half-open TCP connection otherwise hangs forever).
  */
-import type { Logger } from '../../shared/logger.js';
-import { ApiError, hasStatus } from '../k8s/api-error.js';
-import type { KubeApi } from '../k8s/kube-api.js';
-import { withTypeMeta } from '../k8s/kube-api.js';
-import { objectKey, type KubeObject, type KubeStatus } from '../k8s/objects.js';
-import { resourcePath, type ResourceType } from '../k8s/resources.js';
+import type { Logger } from '../shared/logger.js';
+import { ApiError, hasStatus } from './api-error.js';
+import type { KubeApi } from './kube-api.js';
+import { withTypeMeta } from './kube-api.js';
+import { objectKey, type KubeObject, type KubeStatus } from './objects.js';
+import { resourcePath, type ResourceType } from './resources.js';
 import { backoffDelay, sleep, WATCH_BACKOFF, type BackoffPolicy } from './backoff.js';
-import type { OperatorMetrics } from './metrics.js';
 
 export type InformerEvent = 'added' | 'modified' | 'deleted';
 export type InformerHandler<T> = (event: InformerEvent, obj: T, old: T | undefined) => void;
+
+/** What an informer counts; the operator's metrics registry provides it. */
+export interface InformerMetrics {
+  watchRestarts: { inc(labels: { resource: string; reason: string }): void };
+}
 
 export interface InformerOptions {
   api: KubeApi;
@@ -34,7 +38,7 @@ export interface InformerOptions {
   watchTimeoutSeconds?: readonly [number, number];
   backoff?: BackoffPolicy;
   logger: Logger;
-  metrics?: OperatorMetrics;
+  metrics?: InformerMetrics;
 }
 
 /** How one watch ended. */
