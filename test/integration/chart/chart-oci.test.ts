@@ -49,7 +49,7 @@ describe.each(HELMS)('$label', ({ bin }) => {
     expect(file).toBe(`berth-${CHART_VERSION}.tgz`);
     packaged = await readFile(join(dir, file!));
     await login(h, 'alice');
-    const out = await h.run(['push', join(dir, file!), `oci://${registry.host}/charts`, '--plain-http']);
+    const out = await h.output(['push', join(dir, file!), `oci://${registry.host}/charts`, '--plain-http']);
     expect(out).toContain(`${ref().slice('oci://'.length)}:${CHART_VERSION}`);
 
     // What Berth stores is a Helm chart artifact: Helm's config and content media types, the package's bytes.

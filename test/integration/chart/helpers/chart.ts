@@ -7,11 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../../../helpers/berth-process.js';
-import { runOk, tool, type RunOptions } from '../../../helpers/tools.js';
+import { run as runTool, runOk, tool, type RunOptions } from '../../../helpers/tools.js';
 
 export const CHART_DIR = join(REPO_ROOT, 'charts', 'berth');
 export const RELEASE = 'berth';
 export const NAMESPACE = 'berth-system';
+/** What `helm template` assumes (a `go install`ed Helm has no build-time default, and says 1.20). */
+export const KUBE_VERSION = '1.36.0';
 
 /** Both Helm majors, as installed by scripts/install-tools.sh. */
 export const HELMS = [
@@ -26,8 +28,10 @@ export type K8sObject = Record<string, any>;
 /** A Helm with its own HELM_CONFIG_HOME, HELM_CACHE_HOME and HELM_DATA_HOME. */
 export interface Helm {
   bin: HelmBin;
-  /** Runs helm; rejects with both outputs on a non-zero exit. */
+  /** Runs helm; resolves with its standard output, rejects with both outputs on a non-zero exit. */
   run(args: string[], opts?: RunOptions): Promise<string>;
+  /** Like run, but resolves with standard output and standard error together (helm push reports on stderr). */
+  output(args: string[], opts?: RunOptions): Promise<string>;
   /** `helm template` of the chart (or `chart`), parsed into objects (empty documents dropped). */
   template(args: string[], chart?: string): Promise<K8sObject[]>;
 }
@@ -45,7 +49,12 @@ export function helm(bin: HelmBin): Helm {
   return {
     bin,
     run,
-    template: async (args, chart = CHART_DIR) => parseObjects(await run(['template', RELEASE, chart, '--namespace', NAMESPACE, ...args])),
+    output: async (args, opts = {}) => {
+      const r = await runTool(tool(bin), args, { ...opts, env: { ...env, ...opts.env } });
+      if (r.code !== 0) throw new Error(`${bin} ${args.join(' ')} exited with ${r.code}\n${r.stdout}\n${r.stderr}`);
+      return r.stdout + r.stderr;
+    },
+    template: async (args, chart = CHART_DIR) => parseObjects(await run(['template', RELEASE, chart, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, ...args])),
   };
 }
 
