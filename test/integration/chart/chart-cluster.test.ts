@@ -42,7 +42,7 @@ test('the control plane is Kubernetes 1.36', async () => {
 
 describe.each(HELMS)('kubeconform, $label', ({ bin }) => {
   test.each(MATRIX)('$name: every object is valid against the 1.36 schemas and the CRDs', async ({ args }) => {
-    const text = await helm(bin).run(['template', RELEASE, CHART_DIR, '--namespace', NAMESPACE, ...args]);
+    const text = await helm(bin).templateText(args);
     const objects = parseObjects(text);
     const monitors = objects.filter((o) => o.kind === 'ServiceMonitor').length;
     const result = await kubeconform(schemaDir, text);

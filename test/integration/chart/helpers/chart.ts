@@ -32,7 +32,9 @@ export interface Helm {
   run(args: string[], opts?: RunOptions): Promise<string>;
   /** Like run, but resolves with standard output and standard error together (helm push reports on stderr). */
   output(args: string[], opts?: RunOptions): Promise<string>;
-  /** `helm template` of the chart (or `chart`), parsed into objects (empty documents dropped). */
+  /** `helm template` of the chart (or `chart`) for Kubernetes {@link KUBE_VERSION}, as YAML text. */
+  templateText(args: string[], chart?: string): Promise<string>;
+  /** `helm template`, parsed into objects (empty documents dropped). */
   template(args: string[], chart?: string): Promise<K8sObject[]>;
 }
 
@@ -46,6 +48,8 @@ export function helm(bin: HelmBin): Helm {
     KUBECACHEDIR: join(home, 'kube-cache'),
   };
   const run = (args: string[], opts: RunOptions = {}) => runOk(tool(bin), args, { ...opts, env: { ...env, ...opts.env } });
+  const templateText = (args: string[], chart = CHART_DIR) =>
+    run(['template', RELEASE, chart, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, ...args]);
   return {
     bin,
     run,
@@ -54,7 +58,8 @@ export function helm(bin: HelmBin): Helm {
       if (r.code !== 0) throw new Error(`${bin} ${args.join(' ')} exited with ${r.code}\n${r.stdout}\n${r.stderr}`);
       return r.stdout + r.stderr;
     },
-    template: async (args, chart = CHART_DIR) => parseObjects(await run(['template', RELEASE, chart, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, ...args])),
+    templateText,
+    template: async (args, chart) => parseObjects(await templateText(args, chart)),
   };
 }
 
