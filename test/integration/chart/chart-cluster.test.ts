@@ -9,7 +9,7 @@
 import { startCluster, type Cluster } from '../operator/helpers/cluster.js';
 import { startOperator } from '../operator/helpers/operator-process.js';
 import { waitFor } from '../operator/helpers/wait.js';
-import { CHART_DIR, HELMS, MATRIX, NAMESPACE, RELEASE, helm, parseObjects, type K8sObject } from './helpers/chart.js';
+import { CHART_DIR, HELMS, MATRIX, NAMESPACE, RELEASE, helm, parseObjects, removeTempDirs, type K8sObject } from './helpers/chart.js';
 import { kubeconform, writeSchemas } from './helpers/kubeconform.js';
 
 const CRDS = ['registries.berth.dev', 'repositories.berth.dev'];
@@ -24,6 +24,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
+  removeTempDirs();
 });
 
 const exists = async (args: string[]): Promise<boolean> =>

@@ -5,12 +5,11 @@
  * policy allows may push or pull.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { basePolicy, call, tokenFor, basic, PASSWORDS, startAuthRegistry, type AuthRegistry } from '../registry/auth-fixture.js';
-import { CHART_DIR, HELMS, helm, only, type Helm } from './helpers/chart.js';
+import { CHART_DIR, HELMS, helm, only, removeTempDirs, tempDir, type Helm } from './helpers/chart.js';
 
 const CHART_VERSION = (parseYaml(await readFile(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { version: string }).version;
 const HELM_CONFIG = 'application/vnd.cncf.helm.config.v1+json';
@@ -29,6 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await registry?.stop();
+  removeTempDirs();
 });
 
 const sha256 = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
@@ -43,7 +43,7 @@ describe.each(HELMS)('$label', ({ bin }) => {
 
   test('helm push of the packaged chart into Berth, as a user allowed to push', async () => {
     const h = helm(bin);
-    const dir = await mkdtemp(join(tmpdir(), 'berth-chart-pkg-'));
+    const dir = tempDir('berth-chart-pkg-');
     await h.run(['package', CHART_DIR, '--destination', dir]);
     const [file] = await readdir(dir);
     expect(file).toBe(`berth-${CHART_VERSION}.tgz`);
@@ -66,7 +66,7 @@ describe.each(HELMS)('$label', ({ bin }) => {
     await login(h, 'bob');
     const shown = parseYaml(await h.run(['show', 'chart', ref(), '--version', CHART_VERSION, '--plain-http'])) as Record<string, string>;
     expect(shown).toMatchObject({ name: 'berth', version: CHART_VERSION });
-    const dir = await mkdtemp(join(tmpdir(), 'berth-chart-pull-'));
+    const dir = tempDir('berth-chart-pull-');
     await h.run(['pull', ref(), '--version', CHART_VERSION, '--destination', dir, '--plain-http']);
     expect(sha256(await readFile(join(dir, `berth-${CHART_VERSION}.tgz`)))).toBe(sha256(packaged));
     const objects = await h.template(['--version', CHART_VERSION, '--plain-http'], ref());
@@ -76,7 +76,7 @@ describe.each(HELMS)('$label', ({ bin }) => {
   test('a user without push rights cannot push, and an anonymous client cannot pull', async () => {
     const bob = helm(bin);
     await login(bob, 'bob');
-    const dir = await mkdtemp(join(tmpdir(), 'berth-chart-pkg-'));
+    const dir = tempDir('berth-chart-pkg-');
     await bob.run(['package', CHART_DIR, '--destination', dir, '--version', '0.0.1-denied']);
     await expect(bob.run(['push', join(dir, 'berth-0.0.1-denied.tgz'), `oci://${registry.host}/charts`, '--plain-http'])).rejects.toThrow(
       /denied|unauthorized|forbidden|401|403/i,

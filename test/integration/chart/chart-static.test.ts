@@ -7,11 +7,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT } from '../../helpers/berth-process.js';
-import { CHART_DIR, HELMS, MATRIX, NAMESPACE, SERVICE_MONITOR_API, TWO_REGISTRIES, helm, only, type K8sObject } from './helpers/chart.js';
+import { CHART_DIR, HELMS, MATRIX, NAMESPACE, SERVICE_MONITOR_API, TWO_REGISTRIES, helm, only, removeTempDirs, type K8sObject } from './helpers/chart.js';
 import { isBinding, isRole, objectsIn, permissions } from './helpers/rbac.js';
 
 const APP_VERSION = (parseYaml(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { appVersion: string }).appVersion;
 const DEFAULT_IMAGE = `ghcr.io/berth-dev/berth:${APP_VERSION}`;
+
+afterAll(removeTempDirs);
 
 const container = (objects: K8sObject[]): K8sObject => only(objects, 'Deployment').spec.template.spec.containers[0];
 const args = (objects: K8sObject[]): string[] => container(objects).args;

@@ -2,7 +2,7 @@
  * The Helm chart under test (charts/berth), both Helm majors, and the values matrix every chart test renders.
  * Helm runs with private config/cache/data folders, so tests never read or write the user's Helm state.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -25,6 +25,20 @@ export type HelmBin = (typeof HELMS)[number]['bin'];
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type K8sObject = Record<string, any>;
 
+const temporary: string[] = [];
+
+/** Removes every folder {@link tempDir} made so far (each chart test file calls it in afterAll). */
+export function removeTempDirs(): void {
+  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A new folder under the system temp dir, removed by {@link removeTempDirs}. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
 /** A Helm with its own HELM_CONFIG_HOME, HELM_CACHE_HOME and HELM_DATA_HOME. */
 export interface Helm {
   bin: HelmBin;
@@ -39,7 +53,7 @@ export interface Helm {
 }
 
 export function helm(bin: HelmBin): Helm {
-  const home = mkdtempSync(join(tmpdir(), `berth-${bin}-`));
+  const home = tempDir(`berth-${bin}-`);
   const env = {
     HELM_CONFIG_HOME: join(home, 'config'),
     HELM_CACHE_HOME: join(home, 'cache'),

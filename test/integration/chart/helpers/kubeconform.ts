@@ -3,12 +3,12 @@
  * own naming convention, in strict mode. ServiceMonitor is skipped: its CRD (the Prometheus Operator's) is not
  * installed anywhere here, so the chart tests check its shape by hand.
  */
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT } from '../../../helpers/berth-process.js';
 import { run, tool } from '../../../helpers/tools.js';
+import { tempDir } from './chart.js';
 import { schemasFromCrd, schemasFromOpenApiV2, type Schema } from './kube-schemas.js';
 
 export interface KubeconformSummary {
@@ -20,7 +20,7 @@ export interface KubeconformSummary {
 
 /** Writes the API server's kinds and the CRDs of deploy/crds as schema files; returns the folder. */
 export async function writeSchemas(openApiV2: { definitions: Record<string, Schema> }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-kube-schemas-'));
+  const dir = tempDir('berth-kube-schemas-');
   const files = schemasFromOpenApiV2(openApiV2);
   const crdDir = join(REPO_ROOT, 'deploy', 'crds');
   for (const f of await readdir(crdDir)) {
