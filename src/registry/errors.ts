@@ -32,7 +32,10 @@ export interface ErrorBody {
   errors: Array<{ code: string; message: string; detail?: unknown }>;
 }
 
-/** A domain error with an OCI code; `status` overrides the catalog's (e.g. 416 for an upload range error). */
+/**
+ * A domain error with an OCI code; `status` overrides the catalog's (e.g. 416 for an upload range error);
+ * `headers` go on the error response (`WWW-Authenticate`, `Retry-After`, `Cache-Control`).
+ */
 export class RegistryError extends Error {
   readonly status: number;
   constructor(
@@ -40,6 +43,7 @@ export class RegistryError extends Error {
     message?: string,
     readonly detail?: unknown,
     status?: number,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message ?? ERROR_CATALOG[code].message);
     this.name = 'RegistryError';

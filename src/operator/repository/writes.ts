@@ -87,16 +87,5 @@ export async function patchSecretKey(api: KubeApi, secret: KubeObject, key: stri
   });
 }
 
-/** Runs `fn` over `items` with at most `limit` at once; rejects with the first error after all have settled. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item).catch((err: unknown) => errors.push(err));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (errors.length) throw errors[0];
-}
+/** One limiter for the whole program (src/shared/concurrency.ts). */
+export { forEachLimit } from '../../shared/concurrency.js';

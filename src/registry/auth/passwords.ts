@@ -7,6 +7,7 @@
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
+import { createLimiter } from '../../shared/concurrency.js';
 import { PASSWORD_HASH } from '../../shared/policy.js';
 
 export interface ScryptParams {
@@ -42,25 +43,7 @@ export async function hashPassword(password: string, params: ScryptParams = SCRY
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${b64(salt)}$${b64(key)}`;
 }
 
-/** Runs at most `limit` tasks at once, the rest in arrival order. */
-class Gate {
-  #running = 0;
-  readonly #waiting: Array<() => void> = [];
-  constructor(readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#running >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    this.#running++;
-    try {
-      return await task();
-    } finally {
-      this.#running--;
-      this.#waiting.shift()?.();
-    }
-  }
-}
-
-const gate = new Gate(MAX_CONCURRENT_CHECKS);
+const gate = createLimiter(MAX_CONCURRENT_CHECKS);
 
 function inBounds(params: ScryptParams): boolean {
   return (Object.keys(BOUNDS) as Array<keyof ScryptParams>).every(
@@ -82,8 +65,8 @@ async function verifyScrypt(password: string, m: RegExpExecArray): Promise<boole
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
   if (password.length === 0 || password.length > MAX_PASSWORD_LENGTH) return Promise.resolve(false);
   const m = PASSWORD_HASH.scrypt.exec(hash);
-  if (m) return gate.run(() => verifyScrypt(password, m));
-  if (PASSWORD_HASH.bcrypt.test(hash)) return gate.run(() => bcrypt.compare(password, hash));
+  if (m) return gate(() => verifyScrypt(password, m));
+  if (PASSWORD_HASH.bcrypt.test(hash)) return gate(() => bcrypt.compare(password, hash));
   return Promise.resolve(false);
 }
 

@@ -2,13 +2,17 @@
  * Remembers tokens that passed full verification, keyed by the whole token text, so a client sending the same
  * token on every request costs one signature check, not one per request. A hit is re-checked against the clock
  * (`exp`/`nbf` with the same leeway) each time; only verified tokens are ever stored, so nothing can be planted.
+ * Bounded by `maxEntries`, least recently used first out (lru-cache).
  */
+import { LRUCache } from 'lru-cache';
 import { CLOCK_LEEWAY_S, type AccessClaims } from './tokens.js';
 
 export class VerifiedTokenCache {
-  readonly #entries = new Map<string, AccessClaims>();
+  readonly #entries: LRUCache<string, AccessClaims>;
 
-  constructor(readonly maxEntries = 10_000) {}
+  constructor(readonly maxEntries = 10_000) {
+    this.#entries = new LRUCache({ max: maxEntries });
+  }
 
   /** The claims of a verified token that is still within its validity window at `now`. */
   get(token: string, now: number): AccessClaims | undefined {
@@ -23,14 +27,6 @@ export class VerifiedTokenCache {
   }
 
   set(token: string, claims: AccessClaims): void {
-    if (this.#entries.size >= this.maxEntries) {
-      // Drop the oldest tenth: insertion order is issue order, so these expire first anyway.
-      let drop = Math.ceil(this.maxEntries / 10);
-      for (const key of this.#entries.keys()) {
-        this.#entries.delete(key);
-        if (--drop === 0) break;
-      }
-    }
     this.#entries.set(token, claims);
   }
 

@@ -6,20 +6,33 @@
 import type { AccessItem } from '../auth/types.js';
 import type { Route } from './routes.js';
 
+const repository = (name: string, actions: string[]): AccessItem[] => [{ type: 'repository', name, actions }];
+
+/** GET/HEAD read, DELETE deletes, everything else writes. */
+const readOrWrite = (method: string, onDelete: string[]): string[] =>
+  method === 'GET' || method === 'HEAD' ? ['pull'] : method === 'DELETE' ? onDelete : ['pull', 'push'];
+
+/** Exhaustive over route kinds: a new kind does not compile until it states its access here. */
 export function requiredAccess(route: Route, method: string): AccessItem[] {
   switch (route.kind) {
     case 'base':
       return [];
     case 'catalog':
       return [{ type: 'registry', name: 'catalog', actions: ['*'] }];
-    default: {
-      const actions =
-        method === 'GET' || method === 'HEAD'
-          ? ['pull']
-          : method === 'DELETE' && route.kind !== 'upload'
-            ? ['delete']
-            : ['pull', 'push'];
-      return [{ type: 'repository', name: route.name, actions }];
-    }
+    case 'tags':
+    case 'referrers':
+    case 'uploadStart':
+    case 'manifest':
+    case 'blob':
+      return repository(route.name, readOrWrite(method, ['delete']));
+    case 'upload':
+      // cancelling an upload is part of pushing (Distribution's `delete` here is a known bug)
+      return repository(route.name, readOrWrite(method, ['pull', 'push']));
+    default:
+      return unreachable(route);
   }
+}
+
+function unreachable(route: never): never {
+  throw new Error(`no access stated for route ${JSON.stringify(route)}`);
 }

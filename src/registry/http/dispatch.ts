@@ -8,12 +8,15 @@ import { deleteBlob, getBlob } from './handlers/blobs.js';
 import { listCatalog, listReferrers, listTags } from './handlers/lists.js';
 import { deleteManifest, getManifest, putManifest } from './handlers/manifests.js';
 import { cancelUpload, patchUpload, putUpload, startUpload, uploadStatus } from './handlers/uploads.js';
-import { matchRoute, routeName, type Route, type RouteKind } from './routes.js';
+import { matchRoute, routeName, type MethodOf, type Route, type RouteKind, type RouteOf } from './routes.js';
 import { requestInfo } from './observe.js';
 
 const base: Handler = async ({ res }) => sendJson(res, 200, {});
 
-const HANDLERS: Record<RouteKind, Partial<Record<string, Handler<never>>>> = {
+/** Every method of `METHODS` (routes.ts) has exactly one handler: a missing or extra one fails to compile. */
+type HandlerTable = { [K in RouteKind]: { [M in MethodOf<K>]: Handler<RouteOf<K>> } };
+
+const HANDLERS: HandlerTable = {
   base: { GET: base, HEAD: base },
   catalog: { GET: listCatalog },
   tags: { GET: listTags },
@@ -23,6 +26,12 @@ const HANDLERS: Record<RouteKind, Partial<Record<string, Handler<never>>>> = {
   upload: { GET: uploadStatus, HEAD: uploadStatus, PATCH: patchUpload, PUT: putUpload, DELETE: cancelUpload },
   referrers: { GET: listReferrers },
 };
+
+/** The handler of a matched route (matchRoute already refused methods the table does not list). */
+function handlerFor(route: Route, method: string): Handler {
+  const byMethod = HANDLERS[route.kind] as Record<string, Handler<never>>;
+  return byMethod[method] as Handler;
+}
 
 /** The base URL clients used for this request (the token realm is built from it). */
 function externalUrl(req: Request, deps: AppDeps): string {
@@ -61,9 +70,7 @@ export function v2Dispatcher(deps: AppDeps) {
         throw new RegistryError(decision.code, decision.message, decision.detail, decision.status);
       }
       info.subject = decision.subject;
-      const handler = HANDLERS[route.kind][req.method] as Handler | undefined;
-      if (!handler) throw new RegistryError('UNSUPPORTED', `method ${req.method} not allowed here`, undefined, 405);
-      await handler({
+      await handlerFor(route, req.method)({
         req,
         res,
         route,

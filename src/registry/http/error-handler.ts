@@ -31,6 +31,7 @@ export function errorHandler(logger: Logger, metrics: RegistryMetrics) {
       return;
     }
     const status = errors[0]!.status;
+    for (const [k, v] of Object.entries(errors[0]!.headers)) res.setHeader(k, v);
     const bytes = Buffer.from(JSON.stringify(errorBody(errors)));
     res.status(status);
     res.setHeader('Content-Type', 'application/json');

@@ -29,7 +29,11 @@ export type RouteMatch =
   | { ok: true; route: Route }
   | { ok: false; status: 404 | 405; allowed?: string[]; kind?: RouteKind };
 
-const METHODS: Record<RouteKind, readonly string[]> = {
+/**
+ * The one route table of methods: which methods each route kind answers. The handler table in `dispatch.ts` is
+ * typed from it (a handler for every method listed here and for no other), so the two cannot disagree.
+ */
+export const METHODS = {
   base: ['GET', 'HEAD'],
   catalog: ['GET'],
   tags: ['GET'],
@@ -38,7 +42,13 @@ const METHODS: Record<RouteKind, readonly string[]> = {
   uploadStart: ['POST'],
   upload: ['GET', 'HEAD', 'PATCH', 'PUT', 'DELETE'],
   referrers: ['GET'],
-};
+} as const satisfies Record<RouteKind, readonly string[]>;
+
+/** The methods a route kind answers, as a union type. */
+export type MethodOf<K extends RouteKind> = (typeof METHODS)[K][number];
+
+/** The route of one kind. */
+export type RouteOf<K extends RouteKind> = Extract<Route, { kind: K }>;
 
 const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
   [/^\/v2\/?$/, () => ({ kind: 'base' })],
@@ -57,7 +67,7 @@ export function matchRoute(method: string, path: string): RouteMatch {
     const m = re.exec(path);
     if (!m) continue;
     const route = build(m);
-    const allowed = METHODS[route.kind];
+    const allowed: readonly string[] = METHODS[route.kind];
     if (!allowed.includes(method)) return { ok: false, status: 405, allowed: [...allowed], kind: route.kind };
     return { ok: true, route };
   }

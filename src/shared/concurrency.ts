@@ -1,0 +1,34 @@
+/**
+ * The one concurrency limiter: at most `limit` tasks run at once, the rest wait in arrival order. Used for the
+ * password-hash pool of the token service and for the operator's fan-out of Kubernetes writes.
+ *
+ * @example
+ * ```ts
+ * const hashes = createLimiter(2);
+ * const ok = await hashes(() => verifyScrypt(password, hash));
+ * ```
+ */
+export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+export function createLimiter(limit: number): Limiter {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; rejects with the first error after all have settled. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const run = createLimiter(limit);
+  const results = await Promise.allSettled(items.map((item) => run(() => fn(item))));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
