@@ -58,8 +58,17 @@ export interface AuthConfig {
    * applies at once) instead of policyFile. Credentials: `$KUBECONFIG`, else the pod's ServiceAccount.
    */
   policySecret?: { namespace: string; name: string; key: string };
-  /** Failed logins allowed per client address and per account within a minute before 429. */
+  /**
+   * Failed logins allowed a minute per client address, per account from addresses it never logged in from, and
+   * (without a success in between) per account and address, before 429.
+   */
   failedLoginsPerMinute: number;
+  /** Password checks running at once for one client address; more get 429 at once. */
+  maxConcurrentLoginsPerAddress: number;
+  /** Password checks running at once for one account from addresses it never logged in from; more get 429. */
+  maxConcurrentLoginsPerAccount: number;
+  /** Lockouts of one account from one address grow 1, 2, 4… minutes up to this. */
+  loginLockoutMaxMs: number;
 }
 
 export interface RegistryConfig {
@@ -88,6 +97,9 @@ export const DEFAULT_AUTH: AuthConfig = {
   verificationKeyFiles: [],
   policyFile: 'policy.yaml',
   failedLoginsPerMinute: 10,
+  maxConcurrentLoginsPerAddress: 4,
+  maxConcurrentLoginsPerAccount: 2,
+  loginLockoutMaxMs: 15 * 60_000,
 };
 
 /** A configuration problem, naming the field (`storage.uploadPurge.maxAge`). */
@@ -188,7 +200,10 @@ function parsePolicySecret(raw: Obj): AuthConfig['policySecret'] {
 function parseAuth(raw: Obj): AuthConfig {
   checkKeys(
     raw,
-    ['issuer', 'service', 'realm', 'tokenTtl', 'signingKeyFile', 'verificationKeyFiles', 'policyFile', 'policySecret', 'failedLoginsPerMinute'],
+    [
+      'issuer', 'service', 'realm', 'tokenTtl', 'signingKeyFile', 'verificationKeyFiles', 'policyFile', 'policySecret',
+      'failedLoginsPerMinute', 'maxConcurrentLoginsPerAddress', 'maxConcurrentLoginsPerAccount', 'loginLockoutMax',
+    ],
     'auth',
   );
   const policySecret = parsePolicySecret(raw);
@@ -209,6 +224,9 @@ function parseAuth(raw: Obj): AuthConfig {
     policyFile: str(raw, 'policyFile', 'auth.policyFile', d.policyFile),
     ...(policySecret ? { policySecret } : {}),
     failedLoginsPerMinute: posInt(raw, 'failedLoginsPerMinute', 'auth.failedLoginsPerMinute', d.failedLoginsPerMinute),
+    maxConcurrentLoginsPerAddress: posInt(raw, 'maxConcurrentLoginsPerAddress', 'auth.maxConcurrentLoginsPerAddress', d.maxConcurrentLoginsPerAddress),
+    maxConcurrentLoginsPerAccount: posInt(raw, 'maxConcurrentLoginsPerAccount', 'auth.maxConcurrentLoginsPerAccount', d.maxConcurrentLoginsPerAccount),
+    loginLockoutMaxMs: duration(raw, 'loginLockoutMax', 'auth.loginLockoutMax', d.loginLockoutMaxMs),
   };
 }
 

@@ -20,7 +20,7 @@ import { loadKeySet, type KeySet } from './keys.js';
 import { createAuthMetrics } from './metrics.js';
 import { filePolicySource, followPolicy, type PolicySource } from './policy-source.js';
 import { PolicyStore } from './policy-store.js';
-import { FailureLimiter } from './rate-limit.js';
+import { LoginLimiter } from './login-limiter.js';
 import { VerifiedTokenCache } from './token-cache.js';
 import { createTokenRouter } from './token-router.js';
 import type { TokenSettings } from './tokens.js';
@@ -78,7 +78,12 @@ export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<Au
     tokenTtlS: Math.floor(config.tokenTtlMs / 1000),
     keys,
   };
-  const limiter = new FailureLimiter(config.failedLoginsPerMinute);
+  const limiter = new LoginLimiter({
+    failuresPerMinute: config.failedLoginsPerMinute,
+    maxConcurrentPerAddress: config.maxConcurrentLoginsPerAddress,
+    maxConcurrentPerAccount: config.maxConcurrentLoginsPerAccount,
+    lockoutMaxMs: config.loginLockoutMaxMs,
+  });
   const authorizer = createAuthorizer({
     settings,
     policy,

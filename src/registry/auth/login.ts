@@ -45,11 +45,14 @@ function loginRobot(account: Extract<Account, { kind: 'robot' }>, secret: string
   };
 }
 
-/** Authenticates `username`/`secret` against the policy at time `now` (ms). */
-export async function login(index: PolicyIndex, username: string, secret: string, now = Date.now()): Promise<LoginResult> {
+/**
+ * Authenticates `username`/`secret` against the policy at time `now` (ms). An unknown account is checked against a
+ * dummy hash of the cost of `reference` (a user hash from the policy), so it takes as long as a wrong password.
+ */
+export async function login(index: PolicyIndex, username: string, secret: string, now = Date.now(), reference?: string): Promise<LoginResult> {
   const account = index.account(username);
   if (!account) {
-    await verifyAgainstNothing(secret);
+    await verifyAgainstNothing(secret, reference);
     return { ok: false, reason: LOGIN_FAILURES.unknownAccount };
   }
   if (account.kind === 'robot') return loginRobot(account, secret, now);

@@ -70,14 +70,46 @@ export function verifyPassword(password: string, hash: string): Promise<boolean>
   return Promise.resolve(false);
 }
 
-let dummyHash: Promise<string> | undefined;
+/**
+ * The cost part of a stored hash (`$scrypt$ln=15,r=8,p=3$`, `$2y$10$`), or undefined when it is neither: two
+ * hashes with the same cost take the same time to check.
+ */
+export function costOf(hash: string): string | undefined {
+  const m = PASSWORD_HASH.scrypt.exec(hash);
+  if (m) return `$scrypt$ln=${m[1]},r=${m[2]},p=${m[3]}$`;
+  if (PASSWORD_HASH.bcrypt.test(hash)) return hash.slice(0, 7);
+  return undefined;
+}
+
+const NOBODY = 'berth-no-such-account';
+/** Dummy hashes by cost; a handful at most (one per cost found in a policy). */
+const dummies = new Map<string, Promise<string>>();
+
+function makeDummy(like: string | undefined): Promise<string> {
+  const bcryptCost = like === undefined ? undefined : PASSWORD_HASH.bcrypt.exec(like)?.[1];
+  if (bcryptCost !== undefined) return bcrypt.hash(NOBODY, Math.min(Number(bcryptCost), 20));
+  const m = like === undefined ? null : PASSWORD_HASH.scrypt.exec(like);
+  const params = m ? { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) } : SCRYPT_DEFAULTS;
+  return hashPassword(NOBODY, inBounds(params) ? params : SCRYPT_DEFAULTS);
+}
+
+/** A hash of a password nobody has, with the scheme and cost of `like` (scrypt defaults when absent or foreign). */
+export function dummyHashLike(like: string | undefined): Promise<string> {
+  const cost = (like !== undefined && costOf(like)) || 'default';
+  let dummy = dummies.get(cost);
+  if (!dummy) {
+    dummy = makeDummy(cost === 'default' ? undefined : like);
+    dummies.set(cost, dummy);
+  }
+  return dummy;
+}
 
 /**
- * Spends about as long as checking a real password, then answers false: a login for an account that does not
- * exist must not return measurably sooner than one with a wrong password.
+ * Spends as long as checking a real password of the same cost as `like` (a user's hash from the policy), then
+ * answers false: a login for an account that does not exist must not return measurably sooner or later than one
+ * with a wrong password. The same early refusals apply (empty or overlong password).
  */
-export async function verifyAgainstNothing(password: string): Promise<false> {
-  dummyHash ??= hashPassword('berth-no-such-account');
-  await verifyPassword(password || 'x', await dummyHash);
+export async function verifyAgainstNothing(password: string, like?: string): Promise<false> {
+  await verifyPassword(password, await dummyHashLike(like));
   return false;
 }

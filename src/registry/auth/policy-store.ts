@@ -8,6 +8,7 @@ import type { Logger } from '../../shared/logger.js';
 import { indexPolicy, type PolicyIndex } from '../../shared/policy-match.js';
 import { parsePolicyText, type ParsedPolicy } from '../../shared/policy-parse.js';
 import type { AuthMetrics } from './metrics.js';
+import { costOf } from './passwords.js';
 
 export type PolicyUpdate = { ok: true; changed: boolean } | { ok: false; error: string };
 
@@ -19,9 +20,26 @@ function summary({ policy }: ParsedPolicy) {
   return { users: policy.users.length, robots: policy.robots.length, rules: policy.rules.length };
 }
 
+/**
+ * The user hash whose cost most users share: logins for unknown accounts are checked against a dummy hash of that
+ * cost, so they take as long as a wrong password for a real user.
+ */
+export function referenceHash({ policy }: ParsedPolicy): string | undefined {
+  const byCost = new Map<string, { hash: string; count: number }>();
+  for (const user of policy.users) {
+    const cost = costOf(user.passwordHash);
+    if (cost === undefined) continue;
+    const seen = byCost.get(cost) ?? { hash: user.passwordHash, count: 0 };
+    seen.count++;
+    byCost.set(cost, seen);
+  }
+  return [...byCost.values()].sort((a, b) => b.count - a.count)[0]?.hash;
+}
+
 export class PolicyStore {
   #index: PolicyIndex;
   #digest: string;
+  #reference: string | undefined;
 
   private constructor(
     parsed: ParsedPolicy,
@@ -30,6 +48,7 @@ export class PolicyStore {
   ) {
     this.#index = indexPolicy(parsed.policy);
     this.#digest = digest(text);
+    this.#reference = referenceHash(parsed);
   }
 
   /** The store with its first policy; throws {@link PolicyError} when that policy is invalid (refuse to start). */
@@ -53,6 +72,11 @@ export class PolicyStore {
     return this.#index;
   }
 
+  /** A user hash of the most common cost in the policy in force (see {@link referenceHash}). */
+  get passwordReference(): string | undefined {
+    return this.#reference;
+  }
+
   /** Validates `text` and, when valid and different, makes it the policy in force. */
   update(text: string, origin: string): PolicyUpdate {
     const d = digest(text);
@@ -68,6 +92,7 @@ export class PolicyStore {
     }
     this.#index = indexPolicy(parsed.policy);
     this.#digest = d;
+    this.#reference = referenceHash(parsed);
     this.deps.metrics.policyReloads.inc({ outcome: 'success' });
     this.deps.logger.info('access policy reloaded', { origin, ...summary(parsed) });
     this.#warn(parsed, origin);

@@ -37,6 +37,15 @@ export class FailureLimiter {
     if (this.#failures.size > this.maxKeys) this.#evict(now);
   }
 
+  /** Takes back one failure recorded at `at` (a reservation for an attempt that then succeeded). */
+  forgive(key: string, at: number): void {
+    const times = this.#failures.get(key);
+    const i = times ? times.lastIndexOf(at) : -1;
+    if (i < 0) return;
+    times!.splice(i, 1);
+    if (times!.length === 0) this.#failures.delete(key);
+  }
+
   #evict(now: number): void {
     for (const key of [...this.#failures.keys()]) this.#recent(key, now);
     for (const key of this.#failures.keys()) {

@@ -9,7 +9,7 @@ import { grantAccess } from './grant.js';
 import { credentialStillValid, login } from './login.js';
 import { TOKEN_OUTCOMES, type AuthMetrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
-import type { FailureLimiter } from './rate-limit.js';
+import type { LoginLimiter, LoginTicket } from './login-limiter.js';
 import { formatScopes } from './scope.js';
 import type { TokenRequest } from './token-request.js';
 import { issueAccessToken, issueRefreshToken, TokenError, verifyRefreshToken, type TokenSettings } from './tokens.js';
@@ -17,7 +17,7 @@ import { issueAccessToken, issueRefreshToken, TokenError, verifyRefreshToken, ty
 export interface TokenServiceDeps {
   settings: TokenSettings;
   policy: PolicyStore;
-  limiter: FailureLimiter;
+  limiter: LoginLimiter;
   logger: Logger;
   metrics: AuthMetrics;
 }
@@ -41,15 +41,24 @@ type Who =
 
 const UNAUTHORIZED: TokenReply = { status: 401, code: 'UNAUTHORIZED', message: 'invalid username or password' };
 
-function limited(deps: TokenServiceDeps, keys: string[], now: number): TokenReply | undefined {
-  const waitMs = Math.max(...keys.map((k) => deps.limiter.retryAfterMs(k, now)));
-  if (waitMs <= 0) return undefined;
-  deps.metrics.loginFailures.inc({ reason: 'rate_limited' });
-  return { status: 429, code: 'TOOMANYREQUESTS', message: 'too many failed logins; try again later', retryAfterS: Math.ceil(waitMs / 1000) };
+const REFUSED_MESSAGES = {
+  rate_limited: 'too many failed logins; try again later',
+  concurrency_limited: 'too many logins in progress; try again shortly',
+} as const;
+
+/** Admits a login attempt (reserving it against the limits), or the 429 that refuses it. */
+function admit(deps: TokenServiceDeps, account: string | undefined, ip: string, now: number): Admitted {
+  const admission = deps.limiter.begin(account, ip, now);
+  if (admission.ok) return { ok: true, ticket: admission.ticket };
+  deps.metrics.loginFailures.inc({ reason: admission.reason });
+  const retryAfterS = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+  return { ok: false, reply: { status: 429, code: 'TOOMANYREQUESTS', message: REFUSED_MESSAGES[admission.reason], retryAfterS } };
 }
 
-function failed(deps: TokenServiceDeps, keys: string[], now: number, reason: string, log: Record<string, unknown>): Who {
-  for (const k of keys) deps.limiter.recordFailure(k, now);
+type Admitted = { ok: true; ticket: LoginTicket } | { ok: false; reply: TokenReply };
+
+function failed(deps: TokenServiceDeps, ticket: LoginTicket, reason: string, log: Record<string, unknown>): Who {
+  ticket.failed();
   deps.metrics.loginFailures.inc({ reason });
   deps.logger.warn('login failed', { ...log, reason });
   return { ok: false, reply: UNAUTHORIZED };
@@ -57,31 +66,42 @@ function failed(deps: TokenServiceDeps, keys: string[], now: number, reason: str
 
 async function byLogin(deps: TokenServiceDeps, req: Extract<TokenRequest, { credentials: unknown }>, ip: string, now: number): Promise<Who> {
   const { username, password } = req.credentials;
-  const keys = [`ip:${ip}`, `account:${username}`];
-  const wait = limited(deps, keys, now);
-  if (wait) return { ok: false, reply: wait };
-  const result = await login(deps.policy.current, username, password, now);
+  const admitted = admit(deps, username, ip, now);
+  if (!admitted.ok) return admitted;
+  const { ticket } = admitted;
+  let result: Awaited<ReturnType<typeof login>>;
+  try {
+    result = await login(deps.policy.current, username, password, now, deps.policy.passwordReference);
+  } catch (err) {
+    ticket.failed();
+    throw err;
+  }
   // Name the account only when it exists: a password typed into the username field must not reach the logs.
   const account = result.ok || result.reason !== 'unknown_account' ? username : '(unknown)';
-  if (!result.ok) return failed(deps, keys, now, result.reason, { client: ip, account, grant: req.grant });
+  if (!result.ok) return failed(deps, ticket, result.reason, { client: ip, account, grant: req.grant });
+  ticket.succeeded();
   const refresh = req.offline ? { cred: result.credential, maxExpS: result.expiresAtS } : undefined;
   return { ok: true, principal: principalOf(result.account), ...(refresh ? { refresh } : {}) };
 }
 
 async function byRefreshToken(deps: TokenServiceDeps, token: string, ip: string, now: number): Promise<Who> {
-  const keys = [`ip:${ip}`];
-  const wait = limited(deps, keys, now);
-  if (wait) return { ok: false, reply: wait };
+  const admitted = admit(deps, undefined, ip, now);
+  if (!admitted.ok) return admitted;
+  const { ticket } = admitted;
   try {
     const claims = await verifyRefreshToken(deps.settings, token, now);
     const account = deps.policy.current.account(claims.sub);
     if (!account || !credentialStillValid(account, claims.cred, now)) {
-      return failed(deps, keys, now, 'revoked_refresh_token', { client: ip, account: claims.sub, grant: 'refresh_token' });
+      return failed(deps, ticket, 'revoked_refresh_token', { client: ip, account: claims.sub, grant: 'refresh_token' });
     }
+    ticket.succeeded();
     return { ok: true, principal: principalOf(account) };
   } catch (err) {
-    if (!(err instanceof TokenError)) throw err;
-    return failed(deps, keys, now, 'bad_refresh_token', { client: ip, grant: 'refresh_token', error: err.reason });
+    if (!(err instanceof TokenError)) {
+      ticket.failed();
+      throw err;
+    }
+    return failed(deps, ticket, 'bad_refresh_token', { client: ip, grant: 'refresh_token', error: err.reason });
   }
 }
 

@@ -62,13 +62,15 @@ export interface AuthRegistry {
   stop(): Promise<void>;
 }
 
-export async function startAuthRegistry(opts: { policy?: string; auth?: Record<string, unknown> } = {}): Promise<AuthRegistry> {
+export async function startAuthRegistry(
+  opts: { policy?: string; auth?: Record<string, unknown>; http?: Record<string, unknown>; limits?: Record<string, unknown> } = {},
+): Promise<AuthRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-auth-it-'));
   const policyFile = join(dir, 'policy.yaml');
   await writeFile(policyFile, opts.policy ?? (await basePolicy()));
   const auth = { issuer: ISSUER, service: SERVICE, signingKeyFile: 'signing-key.pem', policyFile: 'policy.yaml', ...opts.auth };
   const config = join(dir, 'config.yaml');
-  await writeFile(config, stringify({ log: { level: 'debug' }, auth }));
+  await writeFile(config, stringify({ log: { level: 'debug' }, auth, ...(opts.http ? { http: opts.http } : {}), ...(opts.limits ? { limits: opts.limits } : {}) }));
   const berth = await startBerth({ config, storage: join(dir, 'data') });
   return {
     berth,

@@ -1,5 +1,7 @@
 import bcrypt from 'bcryptjs';
-import { hashPassword, verifyPassword, MAX_PASSWORD_LENGTH, SCRYPT_DEFAULTS } from '../../../src/registry/auth/passwords.js';
+import { costOf, dummyHashLike, hashPassword, verifyAgainstNothing, verifyPassword, MAX_PASSWORD_LENGTH, SCRYPT_DEFAULTS } from '../../../src/registry/auth/passwords.js';
+import { referenceHash } from '../../../src/registry/auth/policy-store.js';
+import { parsePolicyText } from '../../../src/shared/policy-parse.js';
 import { PASSWORD_HASH } from '../../../src/shared/policy.js';
 
 describe('scrypt password hashes', () => {
@@ -44,5 +46,31 @@ describe('bcrypt lines from htpasswd -B', () => {
   test('unknown hash formats never verify', async () => {
     expect(await verifyPassword('x', '{SHA}C+7Hteo/D9vJXQ3UfzxbwnXaijM=')).toBe(false);
     expect(await verifyPassword('x', 'x')).toBe(false);
+  });
+});
+
+describe('unknown accounts cost what a wrong password costs', () => {
+  test.each([
+    ['scrypt ln=10', () => hashPassword('pw', { ln: 10, r: 8, p: 1 })],
+    ['scrypt ln=11 p=2', () => hashPassword('pw', { ln: 11, r: 4, p: 2 })],
+    ['bcrypt cost 5', async () => bcrypt.hashSync('pw', 5)],
+  ])('the dummy hash has the cost of the reference (%s)', async (_name, make) => {
+    const reference = await make();
+    const dummy = await dummyHashLike(reference);
+    expect(costOf(dummy)!.replace(/^\$2[aby]/, '$2x')).toBe(costOf(reference)!.replace(/^\$2[aby]/, '$2x'));
+    expect(await verifyAgainstNothing('pw', reference)).toBe(false);
+  });
+
+  test('without a reference: the default cost', async () => {
+    expect(costOf(await dummyHashLike(undefined))).toBe(`$scrypt$ln=${SCRYPT_DEFAULTS.ln},r=${SCRYPT_DEFAULTS.r},p=${SCRYPT_DEFAULTS.p}$`);
+  });
+
+  test('the reference is the cost most users of the policy share', async () => {
+    const cheap = await hashPassword('a', { ln: 10, r: 8, p: 1 });
+    const cheap2 = await hashPassword('b', { ln: 10, r: 8, p: 1 });
+    const dear = await hashPassword('c', { ln: 11, r: 8, p: 1 });
+    const policy = `version: 1\nusers:\n  - { name: a, passwordHash: "${dear}" }\n  - { name: b, passwordHash: "${cheap}" }\n  - { name: c, passwordHash: "${cheap2}" }\n`;
+    expect(costOf(referenceHash(parsePolicyText(policy))!)).toBe('$scrypt$ln=10,r=8,p=1$');
+    expect(referenceHash(parsePolicyText('version: 1\n'))).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import { createAuthMetrics } from '../../../src/registry/auth/metrics.js';
 import { hashPassword } from '../../../src/registry/auth/passwords.js';
 import { PolicyStore } from '../../../src/registry/auth/policy-store.js';
-import { FailureLimiter } from '../../../src/registry/auth/rate-limit.js';
+import { LoginLimiter } from '../../../src/registry/auth/login-limiter.js';
 import { parseTokenForm, parseTokenQuery, type TokenRequest } from '../../../src/registry/auth/token-request.js';
 import { answerTokenRequest, type TokenServiceDeps } from '../../../src/registry/auth/token-service.js';
 import { createMetrics } from '../../../src/registry/metrics.js';
@@ -36,7 +36,7 @@ beforeEach(async () => {
   lines = captured.lines;
   text = policyText(await hashPassword(ALICE_PASSWORD, { ln: 10, r: 8, p: 1 }));
   const policy = PolicyStore.create(text, 'test', { logger: captured.logger, metrics: authMetrics });
-  deps = { settings, policy, limiter: new FailureLimiter(3), logger: captured.logger, metrics: authMetrics };
+  deps = { settings, policy, limiter: new LoginLimiter({ failuresPerMinute: 3 }), logger: captured.logger, metrics: authMetrics };
 });
 
 describe('parsing token requests', () => {
