@@ -2,7 +2,7 @@
  * Prometheus metrics of one registry process, on their own prom-client Registry (so tests can build several apps
  * in one process). Other modules register their metrics on `metrics.registry`.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface RegistryMetrics {
   registry: Registry;
@@ -12,6 +12,10 @@ export interface RegistryMetrics {
   bytesOut: Counter<'route'>;
   uploadDuration: Histogram;
   storageErrors: Counter<'operation'>;
+  /** Requests or connections cut or refused by a resource bound, by bound (see `LIMITS` in http/limits.ts). */
+  limitHits: Counter<'limit'>;
+  /** Open client connections. */
+  openConnections: Gauge;
 }
 
 export function createMetrics(withDefaults = true): RegistryMetrics {
@@ -55,6 +59,17 @@ export function createMetrics(withDefaults = true): RegistryMetrics {
       name: 'berth_storage_errors_total',
       help: 'Unexpected storage (filesystem) errors by operation.',
       labelNames: ['operation'],
+      registers,
+    }),
+    limitHits: new Counter({
+      name: 'berth_http_limit_hits_total',
+      help: 'Requests or connections cut or refused by a resource bound, by bound.',
+      labelNames: ['limit'],
+      registers,
+    }),
+    openConnections: new Gauge({
+      name: 'berth_http_open_connections',
+      help: 'Open client connections.',
       registers,
     }),
   };

@@ -1,6 +1,7 @@
 /**
  * Runs a registry: opens the store, builds the app, listens, purges abandoned uploads on a timer, and shuts down
- * gracefully. Node's request timeouts are lifted so a multi-GB upload is never cut; idle sockets still time out.
+ * gracefully. A request may last as long as it keeps moving (a multi-GB upload is never cut); headers, idle bodies,
+ * idle connections and connection counts are bounded (http/limits.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import { allowAll, type Authorizer } from './auth/types.js';
 import type { RegistryConfig } from '../shared/registry-config.js';
 import { createApp } from './http/app.js';
+import { guardServer, serverTimeouts } from './http/limits.js';
 import { createMetrics, type RegistryMetrics } from './metrics.js';
 import { openStorage } from './storage/index.js';
 import type { Router } from 'express';
@@ -56,8 +58,8 @@ export async function startRegistry({ config, logger, createAuth }: StartDeps): 
     tokenRouter: auth?.router,
     ready: () => ready,
   });
-  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 75_000 }, app);
-  server.timeout = 0;
+  const server = createServer(serverTimeouts(config.http), app);
+  const stopGuard = guardServer(server, config.http, metrics);
   const { host, port } = splitAddr(config.http.addr);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -83,6 +85,7 @@ export async function startRegistry({ config, logger, createAuth }: StartDeps): 
     async close() {
       ready = false;
       clearInterval(timer);
+      stopGuard();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -29,8 +29,21 @@ export interface HttpConfig {
   addr: string;
   /** The URL clients use to reach this registry (token realm, pull Secrets). Empty: derived from requests. */
   externalUrl: string;
-  /** Honour X-Forwarded-Proto/Host when deriving the external URL (only behind a trusted proxy). */
+  /**
+   * Behind one trusted proxy: honour X-Forwarded-Proto/Host for the external URL and X-Forwarded-For for the
+   * client address (login limits). The per-address connection cap then does not apply (every peer is the proxy).
+   */
   trustProxy: boolean;
+  /** How long a client may take to send a request's headers (also: a new connection that sends nothing). */
+  headersTimeoutMs: number;
+  /** How long a request body may go without a byte arriving; an upload that keeps sending is never cut. */
+  bodyIdleTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open after a response. */
+  keepAliveTimeoutMs: number;
+  /** Open client connections at most, in total. */
+  maxConnections: number;
+  /** Open client connections at most from one address (not applied with trustProxy). */
+  maxConnectionsPerAddress: number;
 }
 
 export interface StorageConfig {
@@ -74,16 +87,29 @@ export interface AuthConfig {
 export interface RegistryConfig {
   http: HttpConfig;
   storage: StorageConfig;
-  limits: { manifestMaxBytes: number };
+  limits: {
+    manifestMaxBytes: number;
+    /** A referrers page holds at most this many bytes of descriptors (at least one); the rest is on the next page. */
+    referrersPageMaxBytes: number;
+  };
   log: { level: 'error' | 'warn' | 'info' | 'debug' };
   /** Absent: every request is allowed (no auth). */
   auth: AuthConfig | undefined;
 }
 
 export const DEFAULT_CONFIG: RegistryConfig = {
-  http: { addr: '127.0.0.1:5000', externalUrl: '', trustProxy: false },
+  http: {
+    addr: '127.0.0.1:5000',
+    externalUrl: '',
+    trustProxy: false,
+    headersTimeoutMs: 60_000,
+    bodyIdleTimeoutMs: 60_000,
+    keepAliveTimeoutMs: 75_000,
+    maxConnections: 2000,
+    maxConnectionsPerAddress: 200,
+  },
   storage: { root: './data', uploadPurge: { maxAgeMs: 24 * 3600_000, intervalMs: 3600_000 } },
-  limits: { manifestMaxBytes: 4 * 1024 * 1024 },
+  limits: { manifestMaxBytes: 4 * 1024 * 1024, referrersPageMaxBytes: 1024 * 1024 },
   log: { level: 'info' },
   auth: undefined,
 };
@@ -237,13 +263,17 @@ export function parseConfig(raw: unknown): RegistryConfig {
   checkKeys(root, ['http', 'storage', 'limits', 'log', 'auth'], '');
   const d = DEFAULT_CONFIG;
   const http = section(root, 'http', 'http');
-  checkKeys(http, ['addr', 'externalUrl', 'trustProxy'], 'http');
+  checkKeys(
+    http,
+    ['addr', 'externalUrl', 'trustProxy', 'headersTimeout', 'bodyIdleTimeout', 'keepAliveTimeout', 'maxConnections', 'maxConnectionsPerAddress'],
+    'http',
+  );
   const storage = section(root, 'storage', 'storage');
   checkKeys(storage, ['root', 'uploadPurge'], 'storage');
   const purge = section(storage, 'uploadPurge', 'storage.uploadPurge');
   checkKeys(purge, ['maxAge', 'interval'], 'storage.uploadPurge');
   const limits = section(root, 'limits', 'limits');
-  checkKeys(limits, ['manifestMaxBytes'], 'limits');
+  checkKeys(limits, ['manifestMaxBytes', 'referrersPageMaxBytes'], 'limits');
   const log = section(root, 'log', 'log');
   checkKeys(log, ['level'], 'log');
   const level = str(log, 'level', 'log.level', d.log.level);
@@ -257,6 +287,11 @@ export function parseConfig(raw: unknown): RegistryConfig {
       addr: validateAddr(str(http, 'addr', 'http.addr', d.http.addr)),
       externalUrl: validateUrl(str(http, 'externalUrl', 'http.externalUrl', ''), 'http.externalUrl'),
       trustProxy: bool(http, 'trustProxy', 'http.trustProxy', d.http.trustProxy),
+      headersTimeoutMs: duration(http, 'headersTimeout', 'http.headersTimeout', d.http.headersTimeoutMs),
+      bodyIdleTimeoutMs: duration(http, 'bodyIdleTimeout', 'http.bodyIdleTimeout', d.http.bodyIdleTimeoutMs),
+      keepAliveTimeoutMs: duration(http, 'keepAliveTimeout', 'http.keepAliveTimeout', d.http.keepAliveTimeoutMs),
+      maxConnections: posInt(http, 'maxConnections', 'http.maxConnections', d.http.maxConnections),
+      maxConnectionsPerAddress: posInt(http, 'maxConnectionsPerAddress', 'http.maxConnectionsPerAddress', d.http.maxConnectionsPerAddress),
     },
     storage: {
       root: storageRoot,
@@ -267,6 +302,7 @@ export function parseConfig(raw: unknown): RegistryConfig {
     },
     limits: {
       manifestMaxBytes: posInt(limits, 'manifestMaxBytes', 'limits.manifestMaxBytes', d.limits.manifestMaxBytes),
+      referrersPageMaxBytes: posInt(limits, 'referrersPageMaxBytes', 'limits.referrersPageMaxBytes', d.limits.referrersPageMaxBytes),
     },
     log: { level: level as RegistryConfig['log']['level'] },
     auth: root.auth === undefined || root.auth === null ? undefined : parseAuth(section(root, 'auth', 'auth')),

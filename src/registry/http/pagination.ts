@@ -31,3 +31,18 @@ export function paginate(sorted: string[], n: number | undefined, last: string |
     : undefined;
   return { items, link };
 }
+
+/** How many of `items` (at least one) fit in `maxBytes` by `sizeOf`; all of them when they fit. */
+export function fitByBytes<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: number): number {
+  let total = 0;
+  for (let i = 0; i < items.length; i++) {
+    total += sizeOf(items[i]!);
+    if (total > maxBytes) return Math.max(1, i);
+  }
+  return items.length;
+}
+
+/** The `Link` to the page after `last`, `n` to a page. */
+export function nextLink(path: string, n: number, last: string): string {
+  return `<${path}?n=${n}&last=${encodeURIComponent(last)}>; rel="next"`;
+}

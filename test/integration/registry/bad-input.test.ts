@@ -8,7 +8,7 @@ let c: Client;
 let upload: string;
 let digest: string;
 beforeAll(async () => {
-  reg = await startTestRegistry((cfg) => ({ ...cfg, limits: { manifestMaxBytes: 1024 } }));
+  reg = await startTestRegistry((cfg) => ({ ...cfg, limits: { ...cfg.limits, manifestMaxBytes: 1024 } }));
   c = new Client(reg.url);
   digest = (await c.pushImage('good/repo', 'v1')).digest;
   upload = await c.openUpload('good/repo');

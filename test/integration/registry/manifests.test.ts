@@ -4,7 +4,7 @@ import { Client, sha256, startTestRegistry, type TestRegistry } from '../../help
 let reg: TestRegistry;
 let c: Client;
 beforeAll(async () => {
-  reg = await startTestRegistry((cfg) => ({ ...cfg, limits: { manifestMaxBytes: 64 * 1024 } }));
+  reg = await startTestRegistry((cfg) => ({ ...cfg, limits: { ...cfg.limits, manifestMaxBytes: 64 * 1024 } }));
   c = new Client(reg.url);
 });
 afterAll(() => reg.close());

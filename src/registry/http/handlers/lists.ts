@@ -2,7 +2,8 @@
 import { requireDigest } from '../../oci/digest.js';
 import { MEDIA_TYPES } from '../../oci/media-types.js';
 import { queryParam, sendJson, type Handler } from '../context.js';
-import { paginate, parseN } from '../pagination.js';
+import { LIMITS } from '../limits.js';
+import { fitByBytes, nextLink, paginate, parseN } from '../pagination.js';
 import type { Route } from '../routes.js';
 
 /** Referrers are listed at most this many to a page. */
@@ -23,6 +24,10 @@ export const listCatalog: Handler<Extract<Route, { kind: 'catalog' }>> = async (
   sendJson(res, 200, { repositories: page.items });
 };
 
+/**
+ * Referrers of a subject, `n` to a page (default {@link REFERRERS_PAGE_SIZE}) and at most
+ * `limits.referrersPageMaxBytes` of descriptors (at least one), with a `Link` to the next page either way.
+ */
 export const listReferrers: Handler<Extract<Route, { kind: 'referrers' }>> = async ({ req, res, route, deps }) => {
   const subject = requireDigest(route.digest);
   const artifactType = queryParam(req, 'artifactType');
@@ -35,9 +40,16 @@ export const listReferrers: Handler<Extract<Route, { kind: 'referrers' }>> = asy
   const n = parseN(req.query.n) ?? REFERRERS_PAGE_SIZE;
   const path = `/v2/${route.name}/referrers/${route.digest}`;
   const page = paginate([...byDigest.keys()], n, queryParam(req, 'last'), path);
-  if (page.link) {
-    res.setHeader('Link', artifactType === undefined ? page.link : page.link.replace('>;', `&artifactType=${encodeURIComponent(artifactType)}>;`));
+  const sizeOf = (d: string): number => Buffer.byteLength(JSON.stringify(byDigest.get(d))) + 1;
+  const fit = fitByBytes(page.items, sizeOf, deps.config.limits.referrersPageMaxBytes);
+  let link = page.link;
+  if (fit < page.items.length) {
+    deps.metrics.limitHits.inc({ limit: LIMITS.referrersPageBytes });
+    link = nextLink(path, n, page.items[fit - 1]!);
   }
-  const manifests = page.items.map((d) => byDigest.get(d)!);
+  if (link) {
+    res.setHeader('Link', artifactType === undefined ? link : link.replace('>;', `&artifactType=${encodeURIComponent(artifactType)}>;`));
+  }
+  const manifests = page.items.slice(0, fit).map((d) => byDigest.get(d)!);
   sendJson(res, 200, { schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests }, MEDIA_TYPES.ociIndex);
 };

@@ -1,3 +1,4 @@
+import { fitByBytes } from '../../../../src/registry/http/pagination.js';
 import { RegistryError } from '../../../../src/registry/errors.js';
 import { paginate, parseN } from '../../../../src/registry/http/pagination.js';
 
@@ -31,5 +32,17 @@ describe('parseN', () => {
 
   test.each([['-1'], ['abc'], ['1.5'], [['1', '2']], ['9999999999']])('%j is refused', (raw) => {
     expect(() => parseN(raw)).toThrow(RegistryError);
+  });
+});
+
+describe('fitByBytes', () => {
+  test.each<[number[], number, number]>([
+    [[10, 10, 10], 100, 3],
+    [[10, 10, 10], 20, 2],
+    [[10, 10, 10], 25, 2],
+    [[50, 10], 20, 1], // one item is always served, however large
+    [[], 10, 0],
+  ])('%j within %d bytes → %d', (sizes, max, expected) => {
+    expect(fitByBytes(sizes, (s) => s, max)).toBe(expected);
   });
 });
