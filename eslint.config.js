@@ -8,26 +8,39 @@ import tseslint from 'typescript-eslint';
  * folder of its own.
  */
 const up = (depth) => '^' + '\\.\\./'.repeat(depth);
+function patterns(folder, others, depth) {
+  return others.map((other) => ({
+    regex: `${up(depth)}${other}(/|$)`,
+    message: `src/${folder} must not import src/${other} (see the README's Architecture section).`,
+  }));
+}
 function forbid(folder, others, maxDepth = 4) {
   return Array.from({ length: maxDepth }, (_, i) => {
     const depth = i + 1;
     const glob = `src/${folder}/${'*/'.repeat(i)}*.ts`;
     return {
       files: [glob],
-      rules: {
-        'no-restricted-imports': [
-          'error',
-          {
-            patterns: others.map((other) => ({
-              regex: `${up(depth)}${other}(/|$)`,
-              message: `src/${folder} must not import src/${other} (see the README's Architecture section).`,
-            })),
-          },
-        ],
-      },
+      rules: { 'no-restricted-imports': ['error', { patterns: patterns(folder, others, depth) }] },
     };
   });
 }
+
+/** The stores see storage drivers only through the interface in driver.ts; index.ts alone picks a driver. */
+const storesUseTheDriverInterface = {
+  files: ['src/registry/storage/*.ts'],
+  ignores: ['src/registry/storage/index.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...patterns('registry', ['operator', 'cli'], 2),
+          { regex: '^\\./drivers/', message: 'stores use the StorageDriver interface (driver.ts), never a driver.' },
+        ],
+      },
+    ],
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -44,6 +57,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   ...forbid('registry', ['operator', 'cli']),
+  storesUseTheDriverInterface,
   ...forbid('operator', ['registry', 'cli']),
   ...forbid('kube', ['registry', 'operator', 'cli']),
   ...forbid('shared', ['registry', 'operator', 'kube', 'cli']),

@@ -11,7 +11,8 @@ import type { RegistryConfig } from '../shared/registry-config.js';
 import { createApp } from './http/app.js';
 import { guardServer, serverTimeouts } from './http/limits.js';
 import { createMetrics, type RegistryMetrics } from './metrics.js';
-import { openStorage } from './storage/index.js';
+import type { StorageDriver } from './storage/driver.js';
+import { createStorage, openStorage } from './storage/index.js';
 import type { Router } from 'express';
 
 /** Auth plugs in here; without it every request is allowed. */
@@ -33,6 +34,8 @@ export interface StartDeps {
   config: RegistryConfig;
   logger: Logger;
   createAuth?: (config: RegistryConfig, deps: { logger: Logger; metrics: RegistryMetrics }) => Promise<AuthModule>;
+  /** A storage driver to use instead of the one `config.storage` names (embedding, tests). */
+  driver?: StorageDriver;
 }
 
 /** How long a shutdown waits for in-flight requests. */
@@ -43,9 +46,9 @@ function splitAddr(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(addr.slice(i + 1)) };
 }
 
-export async function startRegistry({ config, logger, createAuth }: StartDeps): Promise<RunningRegistry> {
+export async function startRegistry({ config, logger, createAuth, driver }: StartDeps): Promise<RunningRegistry> {
   const metrics = createMetrics();
-  const storage = await openStorage(config.storage.root);
+  const storage = driver ? createStorage(driver) : await openStorage(config.storage);
   if (config.auth && !createAuth) throw new Error('the config has an auth section, but no token service was given');
   const auth = config.auth && createAuth ? await createAuth(config, { logger, metrics }) : undefined;
   let ready = false;

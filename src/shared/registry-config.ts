@@ -8,6 +8,7 @@
  *   addr: 0.0.0.0:5000
  *   externalUrl: https://registry.example.com   # used in token realms; Locations are relative
  * storage:
+ *   driver: filesystem                          # or memory (nothing survives a restart; tests)
  *   root: /var/lib/berth
  *   uploadPurge: { maxAge: 24h, interval: 1h }
  * auth:                                         # absent: no auth, like Distribution's default
@@ -46,8 +47,14 @@ export interface HttpConfig {
   maxConnectionsPerAddress: number;
 }
 
+/** The storage drivers `storage.driver` can name. */
+export const STORAGE_DRIVERS = ['filesystem', 'memory'] as const;
+export type StorageDriverName = (typeof STORAGE_DRIVERS)[number];
+
 export interface StorageConfig {
-  /** Directory that holds blobs, repositories and upload sessions. */
+  /** Where the bytes live: a folder (`filesystem`, the default) or this process's memory (`memory`, for tests). */
+  driver: StorageDriverName;
+  /** Directory that holds blobs, repositories and upload sessions (filesystem driver). */
   root: string;
   /** Upload sessions untouched for longer than maxAgeMs are purged every intervalMs. */
   uploadPurge: { maxAgeMs: number; intervalMs: number };
@@ -108,7 +115,7 @@ export const DEFAULT_CONFIG: RegistryConfig = {
     maxConnections: 2000,
     maxConnectionsPerAddress: 200,
   },
-  storage: { root: './data', uploadPurge: { maxAgeMs: 24 * 3600_000, intervalMs: 3600_000 } },
+  storage: { driver: 'filesystem', root: './data', uploadPurge: { maxAgeMs: 24 * 3600_000, intervalMs: 3600_000 } },
   limits: { manifestMaxBytes: 4 * 1024 * 1024, referrersPageMaxBytes: 1024 * 1024 },
   log: { level: 'info' },
   auth: undefined,
@@ -269,7 +276,7 @@ export function parseConfig(raw: unknown): RegistryConfig {
     'http',
   );
   const storage = section(root, 'storage', 'storage');
-  checkKeys(storage, ['root', 'uploadPurge'], 'storage');
+  checkKeys(storage, ['driver', 'root', 'uploadPurge'], 'storage');
   const purge = section(storage, 'uploadPurge', 'storage.uploadPurge');
   checkKeys(purge, ['maxAge', 'interval'], 'storage.uploadPurge');
   const limits = section(root, 'limits', 'limits');
@@ -282,6 +289,10 @@ export function parseConfig(raw: unknown): RegistryConfig {
   }
   const storageRoot = str(storage, 'root', 'storage.root', d.storage.root);
   if (storageRoot === '') throw new ConfigError('storage.root', 'must not be empty');
+  const driver = str(storage, 'driver', 'storage.driver', d.storage.driver);
+  if (!(STORAGE_DRIVERS as readonly string[]).includes(driver)) {
+    throw new ConfigError('storage.driver', `must be one of ${STORAGE_DRIVERS.join(', ')}`);
+  }
   return {
     http: {
       addr: validateAddr(str(http, 'addr', 'http.addr', d.http.addr)),
@@ -294,6 +305,7 @@ export function parseConfig(raw: unknown): RegistryConfig {
       maxConnectionsPerAddress: posInt(http, 'maxConnectionsPerAddress', 'http.maxConnectionsPerAddress', d.http.maxConnectionsPerAddress),
     },
     storage: {
+      driver: driver as StorageDriverName,
       root: storageRoot,
       uploadPurge: {
         maxAgeMs: duration(purge, 'maxAge', 'storage.uploadPurge.maxAge', d.storage.uploadPurge.maxAgeMs),

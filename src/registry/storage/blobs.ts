@@ -3,13 +3,14 @@
  * to a repository. A blob is readable in a repository only when it is both stored and linked there.
  */
 import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { RegistryError } from '../errors.js';
 import { formatDigest, type Digest } from '../oci/digest.js';
-import type { FsDriver } from './fs-driver.js';
+import type { ByteRange, StorageDriver, Writer } from './driver.js';
 import { blobPath, layerLinkPath } from './paths.js';
 
 export class BlobStore {
-  constructor(private readonly driver: FsDriver) {}
+  constructor(private readonly driver: StorageDriver) {}
 
   /** Size of a blob in a repository, or undefined when it is not there. */
   async size(repository: string, digest: Digest): Promise<number | undefined> {
@@ -32,14 +33,18 @@ export class BlobStore {
     return (await this.driver.stat(blobPath(digest))) !== undefined;
   }
 
-  /** Sends a byte range of a blob to `out` and ends it. */
-  copyTo(digest: Digest, range: { start: number; end: number }, out: Writable): Promise<void> {
-    return this.driver.copyTo(blobPath(digest), range, out);
+  /** Sends an inclusive byte range of a blob to `out` and ends it: straight to the socket where the driver can. */
+  async send(digest: Digest, range: ByteRange, out: Writable): Promise<void> {
+    const path = blobPath(digest);
+    if (this.driver.sendRange) return this.driver.sendRange(path, range, out);
+    const stream = await this.driver.reader(path, range);
+    if (!stream) throw new RegistryError('BLOB_UNKNOWN', undefined, { digest: formatDigest(digest) });
+    await pipeline(stream, out);
   }
 
   /** Links a stored blob into a repository (mount, and the end of every upload). */
   async link(repository: string, digest: Digest): Promise<void> {
-    await this.driver.touch(layerLinkPath(repository, digest));
+    await this.driver.put(layerLinkPath(repository, digest), '');
   }
 
   /** Removes a blob from a repository; the content stays until garbage collection. */
@@ -50,21 +55,21 @@ export class BlobStore {
   }
 
   /**
-   * Moves verified content into the store. `from` must be a store path in the same filesystem whose content hashes
-   * to `digest` (the caller verified it). Renaming over an existing identical blob is safe, so concurrent pushes of
-   * the same content need no lock.
+   * Makes an upload's verified content the blob `digest` (the caller checked that the bytes hash to it). Replacing
+   * an existing identical blob is safe, so concurrent pushes of the same content need no lock.
    */
-  async commit(from: string, digest: Digest): Promise<void> {
-    await this.driver.move(from, blobPath(digest));
+  async commit(upload: Writer, digest: Digest): Promise<void> {
+    await upload.commit(blobPath(digest));
   }
 
   /** Writes small verified content (a manifest) into the store. */
   async put(digest: Digest, bytes: Uint8Array): Promise<void> {
     if (await this.stored(digest)) return;
-    await this.driver.write(blobPath(digest), bytes);
+    await this.driver.put(blobPath(digest), bytes);
   }
 
+  /** A small blob's bytes, whole (manifests); undefined when it is not stored. */
   async read(digest: Digest): Promise<Buffer | undefined> {
-    return this.driver.read(blobPath(digest));
+    return this.driver.get(blobPath(digest));
   }
 }

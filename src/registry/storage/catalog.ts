@@ -2,12 +2,12 @@
  * The catalog: every repository in the store, found by walking `repositories/` for folders that hold
  * `_layers`, `_manifests` or `_referrers`.
  */
-import type { FsDriver } from './fs-driver.js';
+import type { StorageDriver } from './driver.js';
 import { byteOrder } from './manifests.js';
 import { REPOSITORIES_DIR, REPOSITORY_MARKERS } from './paths.js';
 
 export class CatalogStore {
-  constructor(private readonly driver: FsDriver) {}
+  constructor(private readonly driver: StorageDriver) {}
 
   /** All repository names in byte order. */
   async repositories(): Promise<string[]> {

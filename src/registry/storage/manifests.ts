@@ -8,8 +8,8 @@ import { digestOf, formatDigest, parseDigest, type Digest } from '../oci/digest.
 import { parseManifest, type Descriptor, type ParsedManifest } from '../oci/manifest.js';
 import type { Reference } from '../oci/names.js';
 import type { BlobStore } from './blobs.js';
-import { ByteCache } from './byte-cache.js';
-import type { FsDriver } from './fs-driver.js';
+import { byteCache } from './byte-cache.js';
+import type { StorageDriver } from './driver.js';
 import { manifestRevisionPath, referrerPath, referrersDir, repositoryPath, tagPath, tagsDir } from './paths.js';
 
 export interface StoredManifest {
@@ -27,17 +27,17 @@ export interface PutResult {
 export const MANIFEST_CACHE_BYTES = 32 * 1024 * 1024;
 
 export class ManifestStore {
-  readonly #cache = new ByteCache(MANIFEST_CACHE_BYTES);
+  readonly #cache = byteCache(MANIFEST_CACHE_BYTES);
 
   constructor(
-    private readonly driver: FsDriver,
+    private readonly driver: StorageDriver,
     private readonly blobs: BlobStore,
   ) {}
 
   /** Resolves a reference to a digest in the repository, or MANIFEST_UNKNOWN. */
   async resolve(repository: string, ref: Reference): Promise<{ digest: Digest; mediaType: string }> {
     const digest = ref.kind === 'digest' ? ref.digest : await this.#tagTarget(repository, ref.tag);
-    const mediaType = digest && (await this.driver.read(manifestRevisionPath(repository, digest)));
+    const mediaType = digest && (await this.driver.get(manifestRevisionPath(repository, digest)));
     if (!digest || mediaType === undefined) throw await this.#unknown(repository, ref);
     return { digest, mediaType: mediaType.toString('utf8') };
   }
@@ -73,13 +73,13 @@ export class ManifestStore {
     const manifest = parseManifest(bytes, contentType);
     await this.#checkReferences(repository, manifest);
     await this.blobs.put(digest, bytes);
-    await this.driver.write(manifestRevisionPath(repository, digest), manifest.mediaType);
+    await this.driver.put(manifestRevisionPath(repository, digest), manifest.mediaType);
     if (manifest.subject) {
       const entry = referrerDescriptor(digest, bytes.length, manifest);
-      await this.driver.write(referrerPath(repository, manifest.subject, digest), JSON.stringify(entry));
+      await this.driver.put(referrerPath(repository, manifest.subject, digest), JSON.stringify(entry));
     }
     const tags = ref.kind === 'tag' ? [ref.tag, ...extraTags] : extraTags;
-    for (const tag of tags) await this.driver.write(tagPath(repository, tag), formatDigest(digest));
+    for (const tag of tags) await this.driver.put(tagPath(repository, tag), formatDigest(digest));
     return { digest, subject: manifest.subject };
   }
 
@@ -119,14 +119,14 @@ export class ManifestStore {
     const dir = referrersDir(repository, subject);
     const out: Descriptor[] = [];
     for (const entry of await this.driver.list(dir)) {
-      const raw = await this.driver.read(`${dir}/${entry.name}`);
+      const raw = await this.driver.get(`${dir}/${entry.name}`);
       if (raw) out.push(JSON.parse(raw.toString('utf8')) as Descriptor);
     }
     return out.sort((a, b) => byteOrder(a.digest, b.digest));
   }
 
   async #tagTarget(repository: string, tag: string): Promise<Digest | undefined> {
-    const raw = await this.driver.read(tagPath(repository, tag));
+    const raw = await this.driver.get(tagPath(repository, tag));
     return raw && parseDigest(raw.toString('utf8').trim());
   }
 

@@ -1,5 +1,6 @@
 /**
- * The on-disk layout, drawn once. Every path in the store comes from the pure functions below.
+ * The storage layout, drawn once. Every path in the store comes from the pure functions below; a driver maps paths
+ * to its own places (the filesystem driver: files below its root folder).
  *
  * ```
  * <root>/
@@ -9,9 +10,9 @@
  *     _manifests/revisions/<alg>/<hex>           link: the manifest is in this repository; content = media type
  *     _manifests/tags/<tag>                      content = the digest the tag points to
  *     _referrers/<alg>/<hex>/<alg>-<hex>         a referrer of subject <alg>:<hex>; content = its descriptor (JSON)
- *   uploads/<id>/data                            bytes received so far for upload session <id>
+ *   uploads/<id>/data                            the driver's upload writer: bytes received so far for session <id>
  *   uploads/<id>/info.json                       {"repository","startedAt"}
- *   tmp/                                         temp files of atomic writes (same filesystem, then renamed)
+ *   tmp/                                         filesystem driver: temp files of atomic writes, then renamed
  * ```
  *
  * Name components never start with `_` (the name grammar forbids it), so `_layers`, `_manifests` and
@@ -23,7 +24,6 @@ import type { Digest } from '../oci/digest.js';
 export const BLOBS_DIR = 'blobs';
 export const REPOSITORIES_DIR = 'repositories';
 export const UPLOADS_DIR = 'uploads';
-export const TMP_DIR = 'tmp';
 
 /** Directory names inside a repository that mark it as one (and are not nested repositories). */
 export const REPOSITORY_MARKERS = ['_layers', '_manifests', '_referrers'] as const;

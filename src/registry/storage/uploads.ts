@@ -1,16 +1,17 @@
 /**
- * Upload sessions, kept on disk so that a restart loses none and any process sharing the directory can continue
- * one. A session's bytes become a blob only at commit, after their digest is verified.
+ * Upload sessions, kept in storage so that a restart loses none and any process sharing it can continue one. A
+ * session is a small `info.json` and the driver's upload writer at `data`; its bytes become a blob only at commit,
+ * after their digest is verified.
  *
  * Hashing: while a session's bytes all flow through this process, a running sha256 is kept in memory, so commit
  * needs no second read. When part of the upload came through another process (or the digest is sha512), commit
- * re-hashes the file from disk. Nothing is ever held in memory whole.
+ * re-hashes what the writer reads back. Nothing is ever held in memory whole.
  */
 import { randomUUID, type Hash } from 'node:crypto';
 import { RegistryError } from '../errors.js';
 import { formatDigest, newHash, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blobs.js';
-import type { FsDriver } from './fs-driver.js';
+import type { StorageDriver, Writer } from './driver.js';
 import { isValidUploadId, uploadDataPath, uploadDir, uploadInfoPath, UPLOADS_DIR } from './paths.js';
 
 interface UploadInfo {
@@ -30,6 +31,13 @@ export interface ChunkRange {
   length?: number;
 }
 
+export interface AppendResult {
+  /** Bytes in the session now. */
+  size: number;
+  /** Bytes this request appended. */
+  appended: number;
+}
+
 export interface CommitResult {
   size: number;
   /** Bytes the committing request itself appended. */
@@ -42,17 +50,16 @@ export class UploadStore {
   readonly #busy = new Set<string>();
 
   constructor(
-    private readonly driver: FsDriver,
+    private readonly driver: StorageDriver,
     private readonly blobs: BlobStore,
   ) {}
 
   /** Opens a session for a repository and returns its id. */
   async create(repository: string): Promise<string> {
     const id = randomUUID();
-    await this.driver.mkdir(uploadDir(id));
     const info: UploadInfo = { repository, startedAt: Date.now() };
-    await this.driver.write(uploadInfoPath(id), JSON.stringify(info));
-    await this.driver.write(uploadDataPath(id), '');
+    await this.driver.put(uploadInfoPath(id), JSON.stringify(info));
+    await (await this.driver.writer(uploadDataPath(id), 'create')).close();
     this.#hashes.set(id, { offset: 0, hash: newHash('sha256') });
     return id;
   }
@@ -60,19 +67,22 @@ export class UploadStore {
   /** Bytes received so far; BLOB_UPLOAD_UNKNOWN for an unknown session or one of another repository. */
   async size(repository: string, id: string): Promise<number> {
     await this.#info(repository, id);
-    return this.#dataSize(id);
+    return this.#withWriter(id, async (writer) => writer.size);
   }
 
-  /** Appends a chunk at the end of the session; an out-of-order chunk is a 416. Returns the new size. */
-  async append(repository: string, id: string, body: AsyncIterable<Buffer>, range: ChunkRange = {}): Promise<number> {
+  /** Appends a chunk at the end of the session; an out-of-order chunk is a 416. */
+  async append(repository: string, id: string, body: AsyncIterable<Buffer>, range: ChunkRange = {}): Promise<AppendResult> {
     return this.#exclusive(id, async () => {
-      const size = await this.size(repository, id);
-      return size + (await this.#appendAt(id, size, body, range));
+      await this.#info(repository, id);
+      return this.#withWriter(id, async (writer) => {
+        const appended = await this.#appendAt(id, writer, body, range);
+        return { size: writer.size, appended };
+      });
     });
   }
 
   /**
-   * Closes a session: appends the last chunk (if any), verifies the digest of everything received, and moves it
+   * Closes a session: appends the last chunk (if any), verifies the digest of everything received, and commits it
    * into the store linked to the repository. A mismatch discards the session (DIGEST_INVALID).
    */
   async commit(
@@ -84,26 +94,26 @@ export class UploadStore {
   ): Promise<CommitResult> {
     return this.#exclusive(id, async () => {
       const info = await this.#info(repository, id);
-      const before = await this.#dataSize(id);
-      const appended = body ? await this.#appendAt(id, before, body, range) : 0;
-      const size = before + appended;
-      const actual = await this.#digest(id, digest, size);
-      if (actual !== digest.hex) {
-        await this.#remove(id);
-        throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
-          digest: formatDigest(digest),
-        });
-      }
-      await this.blobs.commit(uploadDataPath(id), digest);
-      await this.blobs.link(repository, digest);
-      await this.#remove(id);
-      return { size, appended, startedAt: info.startedAt };
+      return this.#withWriter(id, async (writer) => {
+        const appended = body ? await this.#appendAt(id, writer, body, range) : 0;
+        const size = writer.size;
+        if ((await this.#digest(id, digest, writer)) !== digest.hex) {
+          await this.#discard(id, writer);
+          throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
+            digest: formatDigest(digest),
+          });
+        }
+        await this.blobs.commit(writer, digest);
+        await this.blobs.link(repository, digest);
+        await this.#discard(id);
+        return { size, appended, startedAt: info.startedAt };
+      });
     });
   }
 
   async cancel(repository: string, id: string): Promise<void> {
     await this.#info(repository, id);
-    await this.#remove(id);
+    await this.#discard(id, await this.driver.writer(uploadDataPath(id), 'append'));
   }
 
   /** Removes sessions untouched for longer than maxAgeMs; returns how many. */
@@ -111,18 +121,20 @@ export class UploadStore {
     let purged = 0;
     for (const entry of await this.driver.list(UPLOADS_DIR)) {
       if (!isValidUploadId(entry.name) || this.#busy.has(entry.name)) continue;
+      // a driver that cannot stat an unfinished upload (an object store) leaves the info file's time
       const data = await this.driver.stat(uploadDataPath(entry.name));
       const info = await this.driver.stat(uploadInfoPath(entry.name));
       const touched = Math.max(data?.mtimeMs ?? 0, info?.mtimeMs ?? 0);
       if (now - touched > maxAgeMs) {
-        await this.#remove(entry.name);
+        await this.#discard(entry.name, await this.driver.writer(uploadDataPath(entry.name), 'append'));
         purged++;
       }
     }
     return purged;
   }
 
-  async #appendAt(id: string, size: number, body: AsyncIterable<Buffer>, range: ChunkRange): Promise<number> {
+  async #appendAt(id: string, writer: Writer, body: AsyncIterable<Buffer>, range: ChunkRange): Promise<number> {
+    const size = writer.size;
     if (range.start !== undefined && range.start !== size) {
       throw new RegistryError('RANGE_INVALID', `chunk starts at ${range.start}, but the upload has ${size} bytes`, {
         size,
@@ -134,16 +146,18 @@ export class UploadStore {
       state = undefined;
     }
     let received = 0;
-    const written = await this.driver.append(uploadDataPath(id), body, (chunk) => {
-      received += chunk.length;
-      if (range.length !== undefined && received > range.length) {
-        throw new RegistryError('SIZE_INVALID', 'body longer than Content-Length');
-      }
-      state?.hash.update(chunk);
-    }).catch((err: unknown) => {
-      this.#hashes.delete(id);
-      throw err;
-    });
+    const written = await writer
+      .append(body, (chunk) => {
+        received += chunk.length;
+        if (range.length !== undefined && received > range.length) {
+          throw new RegistryError('SIZE_INVALID', 'body longer than Content-Length');
+        }
+        state?.hash.update(chunk);
+      })
+      .catch((err: unknown) => {
+        this.#hashes.delete(id);
+        throw err;
+      });
     if (range.length !== undefined && written !== range.length) {
       this.#hashes.delete(id);
       throw new RegistryError('SIZE_INVALID', `received ${written} bytes, Content-Length said ${range.length}`);
@@ -152,38 +166,44 @@ export class UploadStore {
     return written;
   }
 
-  /** The hex digest of a session's bytes, from the running hash when it is complete, else from disk. */
-  async #digest(id: string, digest: Digest, size: number): Promise<string> {
+  /** The hex digest of a session's bytes, from the running hash when it is complete, else read back. */
+  async #digest(id: string, digest: Digest, writer: Writer): Promise<string> {
     const state = this.#hashes.get(id);
-    if (digest.algorithm === 'sha256' && state && state.offset === size) {
+    if (digest.algorithm === 'sha256' && state && state.offset === writer.size) {
       this.#hashes.delete(id);
       return state.hash.digest('hex');
     }
+    if (!writer.readBack) throw new Error('the storage driver cannot read an upload back, and no hash state is kept');
     const hash = newHash(digest.algorithm);
-    for await (const chunk of this.driver.reader(uploadDataPath(id))) {
-      hash.update(chunk as Buffer);
-    }
+    for await (const chunk of await writer.readBack()) hash.update(chunk as Buffer);
     return hash.digest('hex');
   }
 
-  async #dataSize(id: string): Promise<number> {
-    const data = await this.driver.stat(uploadDataPath(id));
-    if (!data) throw unknownUpload(id);
-    return data.size;
+  /** Runs `fn` with the session's writer open (BLOB_UPLOAD_UNKNOWN when it has none), then closes it. */
+  async #withWriter<T>(id: string, fn: (writer: Writer) => Promise<T>): Promise<T> {
+    const writer = await this.driver.writer(uploadDataPath(id), 'append');
+    if (!writer) throw unknownUpload(id);
+    try {
+      return await fn(writer);
+    } finally {
+      await writer.close();
+    }
   }
 
   async #info(repository: string, id: string): Promise<UploadInfo> {
     if (!isValidUploadId(id)) throw unknownUpload(id);
-    const raw = await this.driver.read(uploadInfoPath(id));
+    const raw = await this.driver.get(uploadInfoPath(id));
     if (!raw) throw unknownUpload(id);
     const info = JSON.parse(raw.toString('utf8')) as UploadInfo;
     if (info.repository !== repository) throw unknownUpload(id);
     return info;
   }
 
-  async #remove(id: string): Promise<void> {
+  /** Forgets a session: cancels its upload (when given) and deletes what is left of it. */
+  async #discard(id: string, writer?: Writer): Promise<void> {
     this.#hashes.delete(id);
-    await this.driver.deleteTree(uploadDir(id));
+    await writer?.cancel();
+    await this.driver.delete(uploadDir(id));
   }
 
   async #exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {

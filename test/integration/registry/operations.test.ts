@@ -52,7 +52,7 @@ test('one JSON log line per request, with the fields and never the Authorization
 
 test('abandoned upload sessions are purged after their age, live ones stay', async () => {
   const root = await mkdtemp(join(tmpdir(), 'berth-purge-'));
-  const storage = await openStorage(root);
+  const storage = await openStorage({ driver: 'filesystem', root });
   const old = await storage.uploads.create('ops/app');
   const fresh = await storage.uploads.create('ops/app');
   const longAgo = new Date(Date.now() - 3 * 3600_000);

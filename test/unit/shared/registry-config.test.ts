@@ -30,6 +30,8 @@ describe('parseConfig', () => {
     ['trustProxy not a boolean', { http: { trustProxy: 'yes' } }, 'http.trustProxy'],
     ['bad duration', { storage: { uploadPurge: { maxAge: 'forever' } } }, 'storage.uploadPurge.maxAge'],
     ['empty storage root', { storage: { root: '' } }, 'storage.root'],
+    ['unknown storage driver', { storage: { driver: 's4' } }, 'storage.driver'],
+    ['storage driver not a string', { storage: { driver: 1 } }, 'storage.driver'],
     ['zero manifest limit', { limits: { manifestMaxBytes: 0 } }, 'limits.manifestMaxBytes'],
     ['bad log level', { log: { level: 'loud' } }, 'log.level'],
     ['bad body idle timeout', { http: { bodyIdleTimeout: 'never' } }, 'http.bodyIdleTimeout'],
@@ -50,6 +52,12 @@ describe('parseConfig', () => {
     expect(() => parseConfig(raw)).toThrow(ConfigError);
     expect(() => parseConfig(raw)).toThrow(expect.objectContaining({ field }));
   });
+});
+
+test('storage.driver: filesystem by default, memory when named', () => {
+  expect(parseConfig({ storage: { root: '/data' } }).storage.driver).toBe('filesystem');
+  expect(parseConfig({ storage: { driver: 'memory' } }).storage.driver).toBe('memory');
+  expect(() => parseConfig({ storage: { driver: 'nfs' } })).toThrow('config: storage.driver: must be one of filesystem, memory');
 });
 
 test('auth.policySecret: the key defaults to policy.yaml; absent means the policy file', () => {

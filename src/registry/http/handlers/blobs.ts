@@ -31,7 +31,7 @@ export const getBlob: Handler<BlobRoute> = async ({ req, res, route, deps }) => 
     res.end();
     return;
   }
-  await deps.storage.blobs.copyTo(digest, { start, end }, res);
+  await deps.storage.blobs.send(digest, { start, end }, res);
 };
 
 export const deleteBlob: Handler<BlobRoute> = async ({ res, route, deps }) => {

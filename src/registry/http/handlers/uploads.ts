@@ -82,9 +82,8 @@ export const uploadStatus: Handler<UploadRoute> = async ({ res, route, deps }) =
 export const patchUpload: Handler<UploadRoute> = async (ctx) => {
   const { req, res, route, deps } = ctx;
   const range = chunkRange(req);
-  const before = await deps.storage.uploads.size(route.name, route.id);
-  const size = await deps.storage.uploads.append(route.name, route.id, req, range);
-  ctx.countIn(size - before);
+  const { size, appended } = await deps.storage.uploads.append(route.name, route.id, req, range);
+  ctx.countIn(appended);
   sendEmpty(res, 202, sessionHeaders(route.name, route.id, size));
 };
 

@@ -1,0 +1,117 @@
+/**
+ * The storage driver contract: bytes at paths, nothing more. OCI meaning (digests, links, sessions) lives one layer
+ * up, in the stores, which see only this interface. Modelled on CNCF Distribution's `StorageDriver`.
+ *
+ * Paths are relative, `/`-separated (`blobs/sha256/ab/abcd…`); `..`, `.` and empty segments are refused
+ * ({@link normalizePath}). Folders are implied by the paths below them: a folder exists while something is under
+ * it. Whether a folder whose last entry was deleted still shows in `stat` and `list` differs by driver (a
+ * filesystem keeps it, an object store cannot), so stores must not depend on either.
+ *
+ * Durability ({@link StorageDriver.durable}): a durable driver has made every write it acknowledged (put, append,
+ * commit, move, delete) survive a crash of the process or the machine before its promise resolves. Atomicity holds
+ * for every driver: `put` and `commit` make content visible whole or not at all, never partial.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+/** What `stat` knows of a path. */
+export interface PathInfo {
+  /** Bytes of a file; 0 for a folder. */
+  size: number;
+  /** Last modification (a folder: when known, else 0). */
+  mtimeMs: number;
+  isDirectory: boolean;
+}
+
+/** One entry of a folder listing. */
+export interface DirEntry {
+  name: string;
+  isDirectory: boolean;
+}
+
+/** An inclusive byte range, as in HTTP's `Range: bytes=start-end`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * The writer of one upload: bytes are appended (possibly across requests and processes: reopen it with
+ * `writer(path, 'append')`), then either committed to their final path or cancelled. Until commit nothing is
+ * visible at any final path.
+ *
+ * An object store implements this as one multipart upload keyed by `path`: append = upload parts (buffering up to
+ * the minimum part size in a bounded way), reopen = find the upload and its parts again (ListMultipartUploads,
+ * ListParts), commit = complete it and place it at `to` with a conditional write, cancel = abort it.
+ */
+export interface Writer {
+  /** Bytes written so far (acknowledged appends; on a durable driver, durable). */
+  readonly size: number;
+  /**
+   * Appends a stream. `onChunk` sees every chunk before it is written and may throw to stop. Resolves with the
+   * count of bytes appended once they are durable (where the driver is). On any failure nothing of this append
+   * remains and `size` is unchanged.
+   */
+  append(body: AsyncIterable<Buffer>, onChunk?: (chunk: Buffer) => void): Promise<number>;
+  /**
+   * Makes the bytes visible, whole, at `to` (replacing what is there: the caller writes content-addressed paths,
+   * so a replaced file holds the same bytes) and ends the upload. On failure nothing is visible at `to` and the
+   * upload can still be cancelled.
+   */
+  commit(to: string): Promise<void>;
+  /** Discards the upload and its bytes; nothing of it stays visible. */
+  cancel(): Promise<void>;
+  /** Releases what this writer holds (a file handle) and leaves the upload to be reopened later. */
+  close(): Promise<void>;
+  /**
+   * Reads back what was appended so far (to verify a digest when the running hash is not in this process). An
+   * object store cannot read an unfinished multipart upload, so it leaves this out and the store saves the hash
+   * state with the upload instead.
+   */
+  readBack?(): Promise<Readable>;
+}
+
+export type WriterMode = 'create' | 'append';
+
+/** Bytes at paths. Every method is safe to call concurrently; `undefined`/`false` mean "not there". */
+export interface StorageDriver {
+  /** The driver's name, as in `storage.driver`. */
+  readonly name: string;
+  /** Whether acknowledged writes survive a crash (see the module comment). */
+  readonly durable: boolean;
+
+  /** Size and kind of a file or folder; undefined when neither is there. */
+  stat(path: string): Promise<PathInfo | undefined>;
+  /** A small file's bytes, whole (manifests, links, tags); undefined when absent. */
+  get(path: string): Promise<Buffer | undefined>;
+  /** Writes a small file whole and atomically (readers see the old bytes or the new, never a mix), replacing it. */
+  put(path: string, data: Uint8Array | string): Promise<void>;
+  /** Streams a file, or the inclusive byte range of it; undefined when absent. */
+  reader(path: string, range?: ByteRange): Promise<Readable | undefined>;
+  /**
+   * The writer of an upload at `path`: `create` starts it empty (replacing any upload there), `append` reopens it
+   * and resolves undefined when there is none.
+   */
+  writer(path: string, mode: 'create'): Promise<Writer>;
+  writer(path: string, mode: WriterMode): Promise<Writer | undefined>;
+  /** The entries directly in a folder (files and folders, unordered); empty when the folder is absent. */
+  list(dir: string): Promise<DirEntry[]>;
+  /** Moves a file to `to` (replacing it), atomically: it is visible at exactly one of the two paths. */
+  move(from: string, to: string): Promise<void>;
+  /** Deletes a file, or a folder with everything below it; false when nothing was there. */
+  delete(path: string): Promise<boolean>;
+  /**
+   * Optional: writes a byte range of a file straight to `out` and ends it, faster than piping `reader` (the
+   * filesystem driver reuses buffers). Drivers without it are served by `reader`.
+   */
+  sendRange?(path: string, range: ByteRange, out: Writable): Promise<void>;
+}
+
+/**
+ * A path in its one spelling: segments joined by `/`, no leading or trailing `/`; `''` is the root. Throws on `..`
+ * and other segments that could leave the root, which the stores never build (so this is a guard, not a parser).
+ */
+export function normalizePath(path: string): string {
+  const segments = path.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.some((s) => s === '..' || s.includes('\0'))) throw new Error(`invalid storage path ${JSON.stringify(path)}`);
+  return segments.join('/');
+}

@@ -1,0 +1,155 @@
+/**
+ * The filesystem driver: store paths are files below a root folder.
+ *
+ * Durability: whole-file writes go to a temp file in the same filesystem (`<root>/tmp/`), are fsynced, renamed into
+ * place, and the folder is fsynced; appends are fsynced before they resolve; renames and deletes fsync their
+ * folder. So content becomes visible only whole, and what a caller was told is written survives a crash.
+ */
+import { readFile } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { normalizePath, type ByteRange, type DirEntry, type PathInfo, type StorageDriver, type Writer, type WriterMode } from '../driver.js';
+import { copyRange } from './copy-range.js';
+import { isNotFound, syncDir } from './fs-io.js';
+import { FsWriter } from './fs-writer.js';
+
+/** Temp files of atomic writes, below the root (so a rename never crosses filesystems). */
+const TMP_DIR = 'tmp';
+
+export class FsDriver implements StorageDriver {
+  readonly name = 'filesystem';
+  readonly durable = true;
+
+  private constructor(private readonly root: string) {}
+
+  /** A driver over `root`, creating the folder when it is missing. */
+  static async open(root: string): Promise<FsDriver> {
+    await mkdir(root, { recursive: true });
+    return new FsDriver(root);
+  }
+
+  async stat(path: string): Promise<PathInfo | undefined> {
+    try {
+      const s = await stat(this.#abs(path));
+      return { size: s.isDirectory() ? 0 : s.size, mtimeMs: s.mtimeMs, isDirectory: s.isDirectory() };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Callback `readFile`: one thread-pool round trip instead of the four of `fs/promises`, which served manifests at
+   * about 2/3 the rate.
+   */
+  get(path: string): Promise<Buffer | undefined> {
+    return new Promise((resolve, reject) => {
+      readFile(this.#abs(path), (err, data) => {
+        if (!err) resolve(data);
+        else if (isNotFound(err) || err.code === 'EISDIR') resolve(undefined);
+        else reject(err);
+      });
+    });
+  }
+
+  async put(path: string, data: Uint8Array | string): Promise<void> {
+    const target = this.#abs(path);
+    if (data.length === 0 && (await this.#putEmpty(target))) return;
+    await mkdir(join(this.root, TMP_DIR), { recursive: true });
+    const tmp = join(this.root, TMP_DIR, randomUUID());
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await this.#rename(tmp, target).catch(async (err: unknown) => {
+      await rm(tmp, { force: true });
+      throw err;
+    });
+  }
+
+  async reader(path: string, range?: ByteRange): Promise<Readable | undefined> {
+    try {
+      const fh = await open(this.#abs(path), 'r');
+      return fh.createReadStream({ ...range, highWaterMark: 1024 * 1024 });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  writer(path: string, mode: 'create'): Promise<Writer>;
+  writer(path: string, mode: WriterMode): Promise<Writer | undefined>;
+  async writer(path: string, mode: WriterMode): Promise<Writer | undefined> {
+    return FsWriter.open(this.#abs(path), mode, (to) => this.#abs(to));
+  }
+
+  async list(dir: string): Promise<DirEntry[]> {
+    try {
+      const entries = await readdir(this.#abs(dir), { withFileTypes: true });
+      return entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() }));
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    await this.#rename(this.#abs(from), this.#abs(to));
+  }
+
+  async delete(path: string): Promise<boolean> {
+    const file = this.#abs(path);
+    if (file === this.root) throw new Error('refusing to delete the storage root');
+    try {
+      await unlink(file).catch(async (err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
+        await rm(file, { recursive: true });
+      });
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    await syncDir(dirname(file));
+    return true;
+  }
+
+  /** Serves the range with two reused buffers (see copy-range.ts). */
+  async sendRange(path: string, range: ByteRange, out: Writable): Promise<void> {
+    return copyRange(this.#abs(path), range.start, range.end, out);
+  }
+
+  #abs(path: string): string {
+    const p = normalizePath(path);
+    return p === '' ? this.root : join(this.root, p);
+  }
+
+  /** Renames (atomic), creating the target's folder, then fsyncs that folder. */
+  async #rename(from: string, to: string): Promise<void> {
+    await mkdir(dirname(to), { recursive: true });
+    await rename(from, to);
+    await syncDir(dirname(to));
+  }
+
+  /**
+   * An empty file (a link) needs no temp file: creating it is already all-or-nothing. The file and its folder are
+   * fsynced (on ext4 the first fsync commits both: one journal commit). False when a non-empty file is there (its
+   * replacement takes the temp-file path, so no reader sees it shrink).
+   */
+  async #putEmpty(target: string): Promise<boolean> {
+    await mkdir(dirname(target), { recursive: true });
+    try {
+      const fh = await open(target, 'wx');
+      await fh.sync().finally(() => fh.close());
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((await stat(target)).size > 0) return false;
+    }
+    await syncDir(dirname(target));
+    return true;
+  }
+}

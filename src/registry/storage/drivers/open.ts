@@ -1,0 +1,21 @@
+/** Picks and opens the driver that `storage.driver` names. */
+import type { StorageConfig } from '../../../shared/registry-config.js';
+import type { StorageDriver } from '../driver.js';
+import { FsDriver } from './filesystem.js';
+import { MemoryDriver } from './memory.js';
+
+/** The part of the storage config that chooses and places the driver. */
+export type DriverConfig = Pick<StorageConfig, 'driver' | 'root'>;
+
+export async function openDriver(config: DriverConfig): Promise<StorageDriver> {
+  switch (config.driver) {
+    case 'filesystem':
+      return FsDriver.open(config.root);
+    case 'memory':
+      return new MemoryDriver();
+    default: {
+      const unknown: never = config.driver;
+      throw new Error(`unknown storage driver ${String(unknown)}`);
+    }
+  }
+}
