@@ -1,12 +1,34 @@
-/** Jest runs the TypeScript sources as ESM through ts-jest (type checking is `npm run typecheck`). */
-export default {
+/**
+ * Jest runs the TypeScript sources as ESM through ts-jest (type checking is `npm run typecheck`).
+ *
+ * Two projects: every test, on the default (filesystem) storage driver; then the registry request tables and the
+ * OCI conformance suites once more on the in-memory driver (`BERTH_TEST_STORAGE=memory`, read by the helpers in
+ * test/helpers), so a store that leans on a filesystem quirk fails there.
+ */
+const base = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
   },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
+};
+
+/** The tests that run on every storage driver. */
+const ON_EVERY_DRIVER = ['push', 'pull', 'manifests', 'bad-input', 'conformance'].map(
+  (name) => `<rootDir>/test/integration/registry/${name}.test.ts`,
+);
+
+export default {
   testTimeout: 60000,
   maxWorkers: 2,
+  projects: [
+    { ...base, displayName: 'all', testMatch: ['<rootDir>/test/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'memory storage',
+      testMatch: ON_EVERY_DRIVER,
+      setupFiles: ['<rootDir>/test/helpers/memory-storage.setup.ts'],
+    },
+  ],
 };

@@ -19,6 +19,8 @@ export interface ConformanceTarget {
   url: string;
   username?: string;
   password?: string;
+  /** What is under test, added to the suite's name in the counts (e.g. `berth, memory storage`). */
+  label?: string;
 }
 
 export interface ConformanceOptions {
@@ -109,6 +111,10 @@ async function runSuite(
   return { suite, exitCode: result.code, reportDir, skippedNames, ...summary };
 }
 
+function suiteName(suite: string, target: ConformanceTarget): string {
+  return target.label ? `${suite} on ${target.label}` : suite;
+}
+
 /** Runs the released Ginkgo suite (pull, push, content discovery, content management, auto cross-mount). */
 export async function runGinkgoConformance(
   target: ConformanceTarget,
@@ -118,7 +124,7 @@ export async function runGinkgoConformance(
   const env = { ...ginkgoEnv(target, reportDir), ...opts.env };
   const args = ['-ginkgo.no-color'];
   const binary = tool('oci-conformance-ginkgo.test');
-  return runSuite('OCI conformance (released Ginkgo suite)', binary, args, env, reportDir, opts.timeoutMs ?? 600_000);
+  return runSuite(suiteName('OCI conformance (released Ginkgo suite)', target), binary, args, env, reportDir, opts.timeoutMs ?? 600_000);
 }
 
 /** Runs the main-branch suite with its defaults. */
@@ -129,7 +135,7 @@ export async function runMainConformance(
   const reportDir = await mkdtemp(join(tmpdir(), 'berth-conformance-main-'));
   const env = { ...mainEnv(target, reportDir, opts.configFile), ...opts.env };
   const binary = tool('oci-conformance-main');
-  return runSuite('OCI conformance (main-branch suite)', binary, [], env, reportDir, opts.timeoutMs ?? 600_000);
+  return runSuite(suiteName('OCI conformance (main-branch suite)', target), binary, [], env, reportDir, opts.timeoutMs ?? 600_000);
 }
 
 /** One line of counts, as printed in CI output. */

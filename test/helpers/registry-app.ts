@@ -1,6 +1,8 @@
 /**
- * An in-process registry over a temp directory on a free loopback port, and a raw HTTP client that sends paths
- * exactly as written (fetch would normalise `%2e%2e`), for request-table tests.
+ * An in-process registry on a free loopback port, over the storage driver named by `BERTH_TEST_STORAGE`
+ * (`filesystem`, the default, on a temp directory; or `memory`), and a raw HTTP client that sends paths exactly as
+ * written (fetch would normalise `%2e%2e`), for request-table tests. `npm test` runs the request tables with each
+ * driver (jest.config.js).
  */
 import { request as httpRequest } from 'node:http';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -9,12 +11,18 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DEFAULT_CONFIG, type RegistryConfig } from '../../src/shared/registry-config.js';
 import { startRegistry, type StartDeps } from '../../src/registry/server.js';
+import type { StorageDriver } from '../../src/registry/storage/driver.js';
+import { openDriver } from '../../src/registry/storage/drivers/open.js';
 import { silentLogger } from '../../src/shared/logger.js';
+import { storageDriverFromEnv } from './storage-env.js';
 
 export interface TestRegistry {
   url: string;
+  /** The filesystem driver's folder (created, and empty, with the memory driver too). */
   root: string;
   config: RegistryConfig;
+  /** Every file in storage below `dir` (store paths relative to it, sorted), whichever the driver. */
+  files(dir?: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -26,18 +34,34 @@ export async function startTestRegistry(
   const config = patch({
     ...DEFAULT_CONFIG,
     http: { ...DEFAULT_CONFIG.http, addr: '127.0.0.1:0' },
-    storage: { ...DEFAULT_CONFIG.storage, root },
+    storage: { ...DEFAULT_CONFIG.storage, driver: storageDriverFromEnv(), root },
   });
-  const running = await startRegistry({ config, logger: silentLogger(), createAuth });
+  const driver = await openDriver(config.storage);
+  const running = await startRegistry({ config, logger: silentLogger(), createAuth, driver });
   return {
     url: `http://${running.address}`,
     root,
     config,
+    files: (dir = '') => driverFiles(driver, dir),
     async close() {
       await running.close();
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Every file below `dir` in a driver, relative to `dir`, sorted. */
+export async function driverFiles(driver: StorageDriver, dir = ''): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string, rel: string): Promise<void> => {
+    for (const e of await driver.list(d)) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory) await walk(d ? `${d}/${e.name}` : e.name, path);
+      else out.push(path);
+    }
+  };
+  await walk(dir, '');
+  return out.sort();
 }
 
 export interface Reply {

@@ -1,18 +1,23 @@
 /**
- * The registry a client or conformance test runs against: `berth serve` by default, or Debian's
+ * The registry a client or conformance test runs against: `berth serve` by default (on the storage driver
+ * `BERTH_TEST_STORAGE` names: filesystem, or memory), or Debian's
  * `docker-registry` (CNCF Distribution 2.8) with `BERTH_TEST_REGISTRY=distribution`, which is how the tests
  * themselves were validated against the reference implementation. What differs between the two is stated as
  * data ({@link RegistryUnderTest.referrersApi}), so a test asserts the right behaviour for each.
  */
 import { rm } from 'node:fs/promises';
+import type { StorageDriverName } from '../../src/shared/registry-config.js';
 import { startBerth } from './berth-process.js';
 import { startDistribution } from './distribution-process.js';
+import { storageConfigFile, storageDriverFromEnv } from './storage-env.js';
 
 export const REGISTRY_KINDS = ['berth', 'distribution'] as const;
 export type RegistryKind = (typeof REGISTRY_KINDS)[number];
 
 export interface RegistryUnderTest {
   kind: RegistryKind;
+  /** Berth's storage driver (Distribution: always its filesystem driver). */
+  storage: StorageDriverName;
   /** `http://127.0.0.1:PORT` */
   url: string;
   /** `127.0.0.1:PORT`, as clients name the registry. */
@@ -30,16 +35,24 @@ export function registryKindFromEnv(env: NodeJS.ProcessEnv = process.env): Regis
   return kind;
 }
 
-/** Starts a fresh registry of `kind` on a free loopback port over an empty temporary directory; `stop()` removes it. */
-export async function startRegistryUnderTest(kind: RegistryKind = registryKindFromEnv()): Promise<RegistryUnderTest> {
+/**
+ * Starts a fresh registry of `kind` on a free loopback port over an empty temporary directory (Berth: on the
+ * `storage` driver); `stop()` removes what it made.
+ */
+export async function startRegistryUnderTest(
+  kind: RegistryKind = registryKindFromEnv(),
+  storage: StorageDriverName = storageDriverFromEnv(),
+): Promise<RegistryUnderTest> {
   if (kind === 'distribution') {
     const d = await startDistribution();
-    return { kind, url: d.url, host: d.host, referrersApi: false, stop: () => d.stop() };
+    return { kind, storage: 'filesystem', url: d.url, host: d.host, referrersApi: false, stop: () => d.stop() };
   }
-  const b = await startBerth();
+  const config = storage === 'filesystem' ? undefined : await storageConfigFile(storage);
+  const b = await startBerth({ config: config?.file });
   const stop = async () => {
     await b.stop();
     await rm(b.storage, { recursive: true, force: true });
+    if (config) await rm(config.dir, { recursive: true, force: true });
   };
-  return { kind, url: b.url, host: b.host, referrersApi: true, stop };
+  return { kind, storage, url: b.url, host: b.host, referrersApi: true, stop };
 }

@@ -1,7 +1,7 @@
 /**
  * Bad input: each request gets the right OCI error code and status, writes nothing, and never becomes a 5xx.
  */
-import { Client, listFiles, sha256, startTestRegistry, type TestRegistry } from '../../helpers/registry-app.js';
+import { Client, sha256, startTestRegistry, type TestRegistry } from '../../helpers/registry-app.js';
 
 let reg: TestRegistry;
 let c: Client;
@@ -59,12 +59,12 @@ const CASES: Case[] = [
 
 describe.each(CASES)('%s: %s', (_name, method, path, status, code, opts) => {
   test(`→ ${status} ${code ?? ''}, and nothing is written`, async () => {
-    const before = await listFiles(reg.root);
+    const before = await reg.files();
     const uploadBefore = (await c.req('GET', upload)).headers.range;
     const r = await c.req(method, path(), opts as never);
     expect(r.status).toBe(status);
     if (code) expect(r.json().errors[0].code).toBe(code);
-    expect(await listFiles(reg.root)).toEqual(before);
+    expect(await reg.files()).toEqual(before);
     expect((await c.req('GET', upload)).headers.range).toBe(uploadBefore);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The official OCI distribution-spec conformance suites against a real registry process (`berth serve`, or
- * Distribution with BERTH_TEST_REGISTRY=distribution): the released Ginkgo suite with every workflow on and
+ * The official OCI distribution-spec conformance suites against a real registry process (`berth serve` on the
+ * storage driver BERTH_TEST_STORAGE names, or Distribution with BERTH_TEST_REGISTRY=distribution): the released Ginkgo suite with every workflow on and
  * automatic cross-mount expected, and the redesigned main-branch suite with its defaults. Any failed spec
  * fails the test with the list of failures; the counts are printed for the CI log.
  */
@@ -11,7 +11,8 @@ import {
   runMainConformance,
   type ConformanceOutcome,
 } from '../../helpers/conformance.js';
-import { startRegistryUnderTest, type RegistryUnderTest } from '../../helpers/registry-under-test.js';
+import { registryKindFromEnv, startRegistryUnderTest, type RegistryUnderTest } from '../../helpers/registry-under-test.js';
+import { storageDriverFromEnv } from '../../helpers/storage-env.js';
 
 const SUITE_TIMEOUT_MS = 15 * 60_000;
 
@@ -23,7 +24,11 @@ function expectConformant(outcome: ConformanceOutcome): void {
   if (outcome.failed > 0 || outcome.exitCode !== 0) throw new Error(formatOutcome(outcome));
 }
 
-describe('OCI distribution-spec conformance', () => {
+const kind = registryKindFromEnv();
+/** What runs, as named in test titles and counts: `berth, filesystem storage`, or `distribution`. */
+const label = kind === 'berth' ? `berth, ${storageDriverFromEnv()} storage` : kind;
+
+describe(`OCI distribution-spec conformance: ${label}`, () => {
   let registry: RegistryUnderTest;
 
   beforeEach(async () => {
@@ -37,7 +42,7 @@ describe('OCI distribution-spec conformance', () => {
   test(
     'released Ginkgo suite: pull, push, content discovery and content management, automatic cross-mount',
     async () => {
-      expectConformant(await runGinkgoConformance({ url: registry.url }));
+      expectConformant(await runGinkgoConformance({ url: registry.url, label }));
     },
     SUITE_TIMEOUT_MS,
   );
@@ -45,7 +50,7 @@ describe('OCI distribution-spec conformance', () => {
   test(
     'main-branch suite with its defaults',
     async () => {
-      expectConformant(await runMainConformance({ url: registry.url }));
+      expectConformant(await runMainConformance({ url: registry.url, label }));
     },
     SUITE_TIMEOUT_MS,
   );

@@ -1,5 +1,5 @@
 /** Pushing blobs, as the spec groups it: monolithic, POST then PUT, streamed, chunked, status, cancel, mount. */
-import { Client, listFiles, sha256, sha512, startTestRegistry, type TestRegistry } from '../../helpers/registry-app.js';
+import { Client, sha256, sha512, startTestRegistry, type TestRegistry } from '../../helpers/registry-app.js';
 
 let reg: TestRegistry;
 let c: Client;
@@ -150,7 +150,7 @@ describe('cancel and unknown sessions', () => {
     expect(r.status).toBe(404);
     expect(r.json().errors[0].code).toBe('BLOB_UPLOAD_UNKNOWN');
     const id = loc.split('/').pop()!;
-    expect((await listFiles(`${reg.root}/uploads`)).filter((f) => f.startsWith(id))).toEqual([]);
+    expect((await reg.files('uploads')).filter((f) => f.startsWith(id))).toEqual([]);
   });
 
   test('a session id used under another repository is unknown', async () => {
@@ -196,7 +196,7 @@ test('concurrent pushes of the same blob all succeed and store one copy', async 
     }),
   );
   expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
-  const blobs = (await listFiles(`${reg.root}/blobs`)).filter((f) => f.endsWith(sha256(data).slice(7)));
+  const blobs = (await reg.files('blobs')).filter((f) => f.endsWith(sha256(data).slice(7)));
   expect(blobs).toHaveLength(1);
   expect((await getBlob('same/r1', sha256(data))).body.equals(data)).toBe(true);
 });
