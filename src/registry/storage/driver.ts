@@ -60,7 +60,10 @@ export interface Writer {
   commit(to: string): Promise<void>;
   /** Discards the upload and its bytes; nothing of it stays visible. */
   cancel(): Promise<void>;
-  /** Releases what this writer holds (a file handle) and leaves the upload to be reopened later. */
+  /**
+   * Releases what this writer holds (a file handle) and leaves the upload to be reopened later; after commit or
+   * cancel it does nothing.
+   */
   close(): Promise<void>;
   /**
    * Reads back what was appended so far (to verify a digest when the running hash is not in this process). An

@@ -34,11 +34,13 @@ export class FsWriter implements Writer {
     if (mode === 'create') {
       await mkdir(dirname(file), { recursive: true });
       const fh = await open(file, 'w');
-      await fh.sync().catch(async (err: unknown) => {
+      try {
+        await fh.sync();
+        await syncDir(dirname(file));
+      } catch (err) {
         await fh.close();
         throw err;
-      });
-      await syncDir(dirname(file));
+      }
       return new FsWriter(file, fh, 0, resolveTarget);
     }
     let fh: FileHandle;
