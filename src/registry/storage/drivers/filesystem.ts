@@ -136,15 +136,14 @@ export class FsDriver implements StorageDriver {
   }
 
   /**
-   * An empty file (a link) needs no temp file: creating it is already all-or-nothing. The file and its folder are
-   * fsynced (on ext4 the first fsync commits both: one journal commit). False when a non-empty file is there (its
+   * An empty file (a link) needs no temp file, and no fsync of its own (it has no data): creating it is already
+   * all-or-nothing, and fsyncing its folder makes the entry durable. False when a non-empty file is there (its
    * replacement takes the temp-file path, so no reader sees it shrink).
    */
   async #putEmpty(target: string): Promise<boolean> {
     await mkdir(dirname(target), { recursive: true });
     try {
-      const fh = await open(target, 'wx');
-      await fh.sync().finally(() => fh.close());
+      await (await open(target, 'wx')).close();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       if ((await stat(target)).size > 0) return false;

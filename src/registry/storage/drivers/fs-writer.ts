@@ -35,8 +35,7 @@ export class FsWriter implements Writer {
       await mkdir(dirname(file), { recursive: true });
       const fh = await open(file, 'w');
       try {
-        await fh.sync();
-        await syncDir(dirname(file));
+        await syncDir(dirname(file)); // an empty file has no data to fsync; its folder entry does
       } catch (err) {
         await fh.close();
         throw err;
