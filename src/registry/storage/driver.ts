@@ -2,8 +2,8 @@
  * The storage driver contract: bytes at paths, nothing more. OCI meaning (digests, links, sessions) lives one layer
  * up, in the stores, which see only this interface. Modelled on CNCF Distribution's `StorageDriver`.
  *
- * Paths are relative, `/`-separated (`blobs/sha256/ab/abcd…`); `..`, `.` and empty segments are refused
- * ({@link normalizePath}). Folders are implied by the paths below them: a folder exists while something is under
+ * Paths are relative, `/`-separated (`blobs/sha256/ab/abcd…`); `.` and empty segments are dropped and `..` is
+ * refused ({@link normalizePath}). Folders are implied by the paths below them: a folder exists while something is under
  * it. Whether a folder whose last entry was deleted still shows in `stat` and `list` differs by driver (a
  * filesystem keeps it, an object store cannot), so stores must not depend on either.
  *
@@ -37,7 +37,8 @@ export interface ByteRange {
 /**
  * The writer of one upload: bytes are appended (possibly across requests and processes: reopen it with
  * `writer(path, 'append')`), then either committed to their final path or cancelled. Until commit nothing is
- * visible at any final path.
+ * visible at any final path. Whether the bytes so far also show at `path` itself (`stat`, `get`, `list`) is the
+ * driver's business (filesystem and memory: yes; an object store: no), so stores use `size` and `readBack`.
  *
  * An object store implements this as one multipart upload keyed by `path`: append = upload parts (buffering up to
  * the minimum part size in a bounded way), reopen = find the upload and its parts again (ListMultipartUploads,
@@ -98,7 +99,10 @@ export interface StorageDriver {
   writer(path: string, mode: WriterMode): Promise<Writer | undefined>;
   /** The entries directly in a folder (files and folders, unordered); empty when the folder is absent. */
   list(dir: string): Promise<DirEntry[]>;
-  /** Moves a file to `to` (replacing it), atomically: it is visible at exactly one of the two paths. */
+  /**
+   * Moves a file to `to`, replacing it. The file appears at `to` whole; the source is gone once this resolves (a
+   * filesystem renames, so it is at exactly one of the two paths; an object store copies, then deletes).
+   */
   move(from: string, to: string): Promise<void>;
   /** Deletes a file, or a folder with everything below it; false when nothing was there. */
   delete(path: string): Promise<boolean>;
