@@ -48,11 +48,17 @@ export async function startRegistryUnderTest(
     return { kind, storage: 'filesystem', url: d.url, host: d.host, referrersApi: false, stop: () => d.stop() };
   }
   const config = storage === 'filesystem' ? undefined : await storageConfigFile(storage);
-  const b = await startBerth({ config: config?.file });
+  const removeConfig = async () => {
+    if (config) await rm(config.dir, { recursive: true, force: true });
+  };
+  const b = await startBerth({ config: config?.file }).catch(async (err: unknown) => {
+    await removeConfig();
+    throw err;
+  });
   const stop = async () => {
     await b.stop();
     await rm(b.storage, { recursive: true, force: true });
-    if (config) await rm(config.dir, { recursive: true, force: true });
+    await removeConfig();
   };
   return { kind, storage, url: b.url, host: b.host, referrersApi: true, stop };
 }
