@@ -41,6 +41,8 @@ source "$HERE/lib/node.sh"
 source "$HERE/lib/layers.sh"
 # shellcheck source=lib/oci.sh
 source "$HERE/lib/oci.sh"
+# shellcheck source=lib/sbom.sh
+source "$HERE/lib/sbom.sh"
 
 OUT="$REPO/dist/image"
 TAG=""
@@ -114,7 +116,7 @@ layers_size() {
 }
 
 main() {
-  local blobs labels modules app manifests=() arch index start=$SECONDS
+  local blobs labels modules app manifests=() arch index sbom start=$SECONDS
   mkdir -p "$CACHE"
   apt_private
   if [[ -n "$UPDATE_LOCK" ]]; then
@@ -138,10 +140,12 @@ main() {
   index="$(mktemp)"
   image_index "$labels" "${manifests[@]}" >"$index"
   index="$(descriptor "$MT_INDEX" "$(blob_put "$blobs" "$index")")"
-  layout_write "$OUT" "$index" "$TAG"
+  sbom="$(sbom_referrer "$blobs" "$index" "$WORK/modules/app")"
+  layout_write "$OUT" "$index" "$TAG" "$sbom"
   log "wrote $OUT (oci:$OUT:$TAG) in $((SECONDS - start)) s"
   if [[ -n "$PUSH" ]]; then
     push "$PUSH"
+    push_referrer "$PUSH" "$(jq -r .digest <<<"$sbom")"
   fi
   jq -r .digest <<<"$index"
 }
@@ -153,6 +157,19 @@ push() {
   [[ -n "$CREDS" ]] && args+=(--dest-creds "$CREDS")
   log "skopeo ${args[*]} oci:$OUT:$TAG docker://$1"
   skopeo "${args[@]}" "oci:$OUT:$TAG" "docker://$1" >&2
+}
+
+# push_referrer REF DIGEST: copies the referrer manifest DIGEST (the SBOM) from the layout into REF's repository,
+# where the registry's referrers API lists it under the image index (oras cp keeps the bytes).
+push_referrer() {
+  local oras repo="${1%:*}" args=(cp --from-oci-layout)
+  [[ "$repo" == */* && "${1##*/}" == *:* ]] || repo="$1"
+  oras="$(command -v oras || echo "${BERTH_TOOLS_DIR:-$HOME/.cache/berth-tools}/bin/oras")"
+  [[ -x "$oras" ]] || { log "oras not found (npm run setup:tools): cannot push the SBOM"; return 1; }
+  [[ -n "$INSECURE" ]] && args+=(--to-plain-http)
+  [[ -n "$CREDS" ]] && args+=(--to-username "${CREDS%%:*}" --to-password "${CREDS#*:}")
+  log "oras ${args[*]} $OUT@$2 $repo@$2"
+  "$oras" "${args[@]}" "$OUT@$2" "$repo@$2" >&2
 }
 
 main

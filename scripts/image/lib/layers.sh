@@ -77,19 +77,25 @@ node_tree() {
 }
 
 # modules_tree DIR: the production node_modules (`npm ci --omit=dev`, no install scripts) under DIR/app.
-# Fails when a native addon (*.node) is among them: the layer is shared by every architecture.
 modules_tree() {
-  local root="$1" addons
+  local root="$1"
   mkdir -p "$root/app"
   cp "$REPO/package.json" "$REPO/package-lock.json" "$root/app/"
-  (cd "$root/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >&2) || return 1
-  rm -f "$root/app/package.json" "$root/app/package-lock.json"
-  addons="$(find "$root/app/node_modules" -name '*.node' -printf '%P\n' | LC_ALL=C sort)"
-  if [[ -n "$addons" ]]; then
-    log "native addons in the production dependencies (the image has one node_modules layer for all architectures):"
-    printf '  %s\n' $addons >&2
+  (cd "$root/app" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >&2) ||
     return 1
-  fi
+  rm -f "$root/app/package.json" "$root/app/package-lock.json"
+  no_native_addons "$root/app/node_modules"
+}
+
+# no_native_addons DIR: fails, naming them, when DIR holds native addons (*.node): the node_modules layer is
+# shared by every architecture, so it must be plain JavaScript.
+no_native_addons() {
+  local addons
+  addons="$(find "$1" -name '*.node' -type f -printf '%P\n' | LC_ALL=C sort)"
+  [[ -z "$addons" ]] && return 0
+  log "native addons in the production dependencies (one node_modules layer serves every architecture):"
+  printf '  %s\n' $addons >&2
+  return 1
 }
 
 # app_tree DIR: the compiled application (`npm run build`: dist/src) and package.json under DIR/app.

@@ -61,10 +61,13 @@ image_index() {
     --args "$@"
 }
 
-# layout_write DIR INDEX_DESCRIPTOR TAG: oci-layout and index.json naming the image index TAG.
+# layout_write DIR INDEX_DESCRIPTOR TAG [REFERRER_DESCRIPTOR...]: oci-layout and index.json, which names the
+# image index TAG and also lists the referrers (the SBOM), untagged, as `oras cp -r` expects them.
 layout_write() {
-  echo '{"imageLayoutVersion":"1.0.0"}' >"$1/oci-layout"
-  jq -cn --argjson d "$2" --arg tag "$3" \
-    '{schemaVersion: 2, manifests: [$d + {annotations: {"org.opencontainers.image.ref.name": $tag}}]}' \
-    >"$1/index.json"
+  local dir="$1" index="$2" tag="$3"
+  shift 3
+  echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+  jq -cn --argjson d "$index" --arg tag "$tag" '{schemaVersion: 2,
+    manifests: ([$d + {annotations: {"org.opencontainers.image.ref.name": $tag}}] + [$ARGS.positional[] | fromjson])}' \
+    --args "$@" >"$dir/index.json"
 }

@@ -53,7 +53,7 @@ function registryContainer(spec: RegistrySpec, image: string): Record<string, un
     name: 'registry',
     image,
     imagePullPolicy: spec.imagePullPolicy,
-    // The image's entrypoint is the berth CLI (Dockerfile: node /app/dist/src/cli/main.js).
+    // The image's entrypoint is the berth CLI (scripts/image/build.sh: node /app/dist/src/cli/main.js).
     args: ['serve', '--config', POD_PATHS.config],
     ports: [{ name: 'http', containerPort: REGISTRY_PORT, protocol: 'TCP' }],
     startupProbe: probe('/healthz', 2, 30),
