@@ -22,6 +22,7 @@ import {
   type BuiltImage,
   type PlatformImage,
 } from './image-build.js';
+import { writeRuncBundle } from './runc-bundle.js';
 
 jest.setTimeout(900_000);
 
@@ -156,6 +157,38 @@ describe('the unpacked amd64 root file system', () => {
     expect((await fetch(`${url}/v2/`)).status).toBe(200);
     const upload = await fetch(`${url}/v2/smoke/blobs/uploads/`, { method: 'POST' });
     expect(upload.status).toBe(202);
+  });
+});
+
+describe('the image under runc with a read-only root file system', () => {
+  let child: ChildProcess;
+  let runcRoot: string;
+  const id = `berth-image-test-${process.pid}`;
+
+  afterAll(async () => {
+    if (!child) return;
+    await run(tool('runc'), ['--root', runcRoot, 'kill', id, 'KILL']);
+    await stopChild(child);
+    await run(tool('runc'), ['--root', runcRoot, 'delete', '--force', id]);
+  });
+
+  test('runs berth serve as 65532, which answers /v2/ and accepts an upload into /var/lib/berth', async () => {
+    const bundle = await tempDir('berth-bundle-');
+    runcRoot = await tempDir('berth-runc-');
+    const { config } = amd64.config;
+    await writeRuncBundle(bundle, {
+      rootfs,
+      uid: 65532,
+      args: [...config.Entrypoint, 'serve', '--addr', '127.0.0.1:0', '--storage', '/var/lib/berth'],
+      cwd: config.WorkingDir,
+      writable: '/var/lib/berth',
+    });
+    child = spawn(tool('runc'), ['--root', runcRoot, 'run', '--bundle', bundle, id], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const url = `http://${await waitForListening(child, [], 'berth serve under runc')}`;
+    expect((await fetch(`${url}/v2/`)).status).toBe(200);
+    expect((await fetch(`${url}/v2/smoke/blobs/uploads/`, { method: 'POST' })).status).toBe(202);
   });
 });
 
