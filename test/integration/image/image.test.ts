@@ -187,6 +187,9 @@ describe('the image under runc with a read-only root file system', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const url = `http://${await waitForListening(child, [], 'berth serve under runc')}`;
+    const state = JSON.parse(await runOk(tool('runc'), ['--root', runcRoot, 'state', id])) as { pid: number };
+    const status = await readFile(`/proc/${state.pid}/status`, 'utf8');
+    expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe('65532');
     expect((await fetch(`${url}/v2/`)).status).toBe(200);
     expect((await fetch(`${url}/v2/smoke/blobs/uploads/`, { method: 'POST' })).status).toBe(202);
   });
