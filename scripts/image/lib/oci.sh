@@ -12,7 +12,7 @@ blob_put() {
   local hex size
   hex="$(sha256sum "$2" | cut -d' ' -f1)"
   size="$(stat -c %s "$2")"
-  mv "$2" "$1/$hex"
+  chmod 644 "$2" && mv "$2" "$1/$hex"
   echo "sha256:$hex $size"
 }
 

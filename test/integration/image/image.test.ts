@@ -61,6 +61,11 @@ describe('the build', () => {
     expect(second.images.map((i) => i.manifestDigest)).toEqual(first.images.map((i) => i.manifestDigest));
   });
 
+  test('writes a layout every user can read (blobs 0644)', async () => {
+    const modes = await runOk('find', [join(first.dir, 'blobs'), '-type', 'f', '!', '-perm', '-0444']);
+    expect(modes).toBe('');
+  });
+
   test('is a multi-architecture index whose node_modules and app layers are shared by amd64 and arm64', () => {
     expect(first.images.map((i) => i.architecture)).toEqual(['amd64', 'arm64']);
     const [a, b] = first.images as [PlatformImage, PlatformImage];
