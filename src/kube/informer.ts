@@ -32,6 +32,8 @@ export interface InformerOptions {
   /** Only this namespace; undefined: all namespaces. */
   namespace?: string;
   labelSelector?: string;
+  /** A field selector such as `metadata.name=policy` (one object, for a client allowed to read only that one). */
+  fieldSelector?: string;
   /** A watch silent for this long is reopened. The API server sends a bookmark about every minute. */
   silenceTimeoutMs?: number;
   /** The server ends each watch after a random time in this range (seconds), spreading reconnects. */
@@ -129,6 +131,7 @@ export class Informer<T extends KubeObject> {
     const { items, resourceVersion } = await this.#opts.api.list<T>(this.#opts.resource, {
       namespace: this.#opts.namespace,
       labelSelector: this.#opts.labelSelector,
+      fieldSelector: this.#opts.fieldSelector,
       signal,
     });
     const fresh = new Map(items.map((item) => [objectKey(item), withoutManagedFields(item)]));
@@ -178,6 +181,7 @@ export class Informer<T extends KubeObject> {
             allowWatchBookmarks: true,
             timeoutSeconds: Math.round(min + Math.random() * (max - min)),
             labelSelector: this.#opts.labelSelector,
+            fieldSelector: this.#opts.fieldSelector,
           },
           signal: abort.signal,
         },
