@@ -6,7 +6,8 @@ import type { Logger } from '../../shared/logger.js';
 import type { KubeApi } from '../../kube/kube-api.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { RESOURCES, type ResourceType } from '../../kube/resources.js';
-import { Applier, jsonEqual } from '../runtime/applier.js';
+import { isDeepStrictEqual } from 'node:util';
+import { Applier } from '../runtime/applier.js';
 import { Controller } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { Informer } from '../../kube/informer.js';
@@ -44,7 +45,7 @@ export interface RegistryControllerOptions {
 export function registryChanged(old: Registry | undefined, obj: Registry): boolean {
   if (!old) return true;
   const m = (r: Registry) => [r.metadata.generation, r.metadata.labels, r.metadata.annotations, r.metadata.deletionTimestamp, r.metadata.uid];
-  return !jsonEqual(m(old), m(obj));
+  return !isDeepStrictEqual(m(old), m(obj));
 }
 
 export function createRegistryController(o: RegistryControllerOptions): { controller: Controller; informers: Informer<KubeObject>[] } {

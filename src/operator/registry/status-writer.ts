@@ -6,10 +6,16 @@ import type { Logger } from '../../shared/logger.js';
 import type { KubeApi } from '../../kube/kube-api.js';
 import { objectKey } from '../../kube/objects.js';
 import { RESOURCES } from '../../kube/resources.js';
-import { jsonEqual } from '../runtime/applier.js';
+import { canonicalJson } from '../../shared/canonical-json.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { computeRegistryStatus, CONDITION_TYPES, findCondition, type StatusInputs } from './status.js';
 import type { Registry, RegistryStatus } from './types.js';
+
+/**
+ * Equal as JSON: a computed status may hold undefined fields that the API server's copy simply lacks (so not
+ * `isDeepStrictEqual`).
+ */
+const sameJson = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
 
 /** A status without lastTransitionTime, to compare what changed regardless of when. */
 function comparable(status: RegistryStatus | undefined): unknown {
@@ -30,9 +36,9 @@ export class RegistryStatusWriter {
   async write(registry: Registry, inputs: Omit<StatusInputs, 'registry' | 'now'>): Promise<void> {
     const key = objectKey(registry);
     const status = computeRegistryStatus({ ...inputs, registry, now: this.now() });
-    if (jsonEqual(status, registry.status ?? {})) return;
+    if (sameJson(status, registry.status ?? {})) return;
     const written = this.#written.get(key);
-    if (written && jsonEqual(comparable(status), comparable(written))) return;
+    if (written && sameJson(comparable(status), comparable(written))) return;
     this.logger?.debug('writing status', { registry: key });
     await this.api.apply(
       RESOURCES.registry,

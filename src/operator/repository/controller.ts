@@ -8,7 +8,8 @@ import type { Logger } from '../../shared/logger.js';
 import type { KubeApi } from '../../kube/kube-api.js';
 import { objectKey, type KubeObject } from '../../kube/objects.js';
 import { RESOURCES } from '../../kube/resources.js';
-import { Applier, jsonEqual } from '../runtime/applier.js';
+import { isDeepStrictEqual } from 'node:util';
+import { Applier } from '../runtime/applier.js';
 import { Controller } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { Informer } from '../../kube/informer.js';
@@ -40,14 +41,14 @@ export interface RepositoryControllerOptions {
 export function repositoryChanged(old: Repository | undefined, obj: Repository): boolean {
   if (!old) return true;
   const m = (r: Repository) => [r.metadata.generation, r.metadata.annotations, r.metadata.finalizers, r.metadata.deletionTimestamp, r.metadata.uid];
-  return !jsonEqual(m(old), m(obj));
+  return !isDeepStrictEqual(m(old), m(obj));
 }
 
 /** Whether a Namespace update can change which Repositories select it. */
 export function namespaceChanged(old: Namespace | undefined, obj: Namespace): boolean {
   if (!old) return true;
   const m = (n: Namespace) => [n.metadata.labels, n.metadata.deletionTimestamp, n.status?.phase];
-  return !jsonEqual(m(old), m(obj));
+  return !isDeepStrictEqual(m(old), m(obj));
 }
 
 /** The Registry key (`namespace/name`) a Berth Secret belongs to, if any. */
@@ -113,7 +114,7 @@ function wireEvents(caches: Caches, controller: Controller, applier: Applier): v
       return;
     }
     const entries = (sa: ServiceAccount | undefined) => [sa?.imagePullSecrets, sa?.metadata.annotations?.[ACCESS_ANNOTATIONS.addedPullSecrets]];
-    const touched = event === 'added' || !jsonEqual(entries(old), entries(obj));
+    const touched = event === 'added' || !isDeepStrictEqual(entries(old), entries(obj));
     if (touched) referenced((r) => repositorySpec(r).pullSecret?.serviceAccounts.includes(obj.metadata.name) ?? false);
   });
 }

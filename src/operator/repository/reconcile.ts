@@ -19,7 +19,8 @@ import { RESOURCES } from '../../kube/resources.js';
 import { SECRET_KEYS } from '../registry/config-render.js';
 import { childNames } from '../registry/naming.js';
 import { withDefaults, type Registry } from '../registry/types.js';
-import { jsonEqual, type Applier } from '../runtime/applier.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { Applier } from '../runtime/applier.js';
 import { parsePolicyText } from '../../shared/policy-parse.js';
 import type { Reconciler, ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
@@ -66,7 +67,7 @@ export const DEFAULT_PROPAGATION_DELAY_MS = 2_000;
 export function samePolicy(live: string | undefined, desired: string): boolean {
   if (live === desired) return true;
   try {
-    return jsonEqual(parsePolicyText(live ?? '').policy, parsePolicyText(desired).policy);
+    return isDeepStrictEqual(parsePolicyText(live ?? '').policy, parsePolicyText(desired).policy);
   } catch {
     return false;
   }

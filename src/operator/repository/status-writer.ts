@@ -6,9 +6,15 @@ import type { Logger } from '../../shared/logger.js';
 import type { KubeApi } from '../../kube/kube-api.js';
 import { objectKey } from '../../kube/objects.js';
 import { RESOURCES } from '../../kube/resources.js';
-import { jsonEqual } from '../runtime/applier.js';
+import { canonicalJson } from '../../shared/canonical-json.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { CONDITION_TYPES, type Repository, type RepositoryStatus } from './types.js';
+
+/**
+ * Equal as JSON: a computed status may hold undefined fields that the API server's copy simply lacks (so not
+ * `isDeepStrictEqual`).
+ */
+const sameJson = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
 
 /** A status without lastTransitionTime, to compare what changed regardless of when. */
 function comparable(status: RepositoryStatus | undefined): unknown {
@@ -27,9 +33,9 @@ export class RepositoryStatusWriter {
 
   async write(repo: Repository, status: RepositoryStatus): Promise<void> {
     const key = objectKey(repo);
-    if (jsonEqual(comparable(status), comparable(repo.status ?? {}))) return;
+    if (sameJson(comparable(status), comparable(repo.status ?? {}))) return;
     const written = this.#written.get(key);
-    if (written && jsonEqual(comparable(status), comparable(written))) return;
+    if (written && sameJson(comparable(status), comparable(written))) return;
     this.logger?.debug('writing status', { repository: key });
     await this.api.apply(
       RESOURCES.repository,

@@ -5,7 +5,7 @@
  * survives an operator restart at any step. Also remembers which `berth.dev/rotate` request of each Repository
  * was handled. Pure: parse and serialise; serialising the same store always gives the same text.
  */
-import { canonicalJson } from '../runtime/applier.js';
+import { canonicalJson } from '../../shared/canonical-json.js';
 
 /** One secret of a robot. */
 export interface Credential {

@@ -1,4 +1,5 @@
-import { canonicalJson, isApplied, isSubset, overlay, withDesiredHash } from '../../../src/operator/runtime/applier.js';
+import { isApplied, isSubset, overlay, withDesiredHash } from '../../../src/operator/runtime/applier.js';
+import { canonicalJson } from '../../../src/shared/canonical-json.js';
 import type { KubeObject } from '../../../src/kube/objects.js';
 
 describe('isSubset', () => {
