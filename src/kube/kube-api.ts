@@ -58,12 +58,15 @@ export class KubeApi {
     });
   }
 
-  /** Server-side apply with field manager "berth", taking over fields others changed (drift repair). */
-  apply<T extends KubeObject>(rt: ResourceType, obj: KubeObject, subresource?: string): Promise<T> {
+  /**
+   * Server-side apply (field manager "berth" unless `fieldManager` says otherwise), taking over fields others
+   * changed (drift repair).
+   */
+  apply<T extends KubeObject>(rt: ResourceType, obj: KubeObject, opts: { subresource?: string; fieldManager?: string } = {}): Promise<T> {
     return this.client.request<T>({
       method: 'PATCH',
-      path: resourcePath(rt, obj.metadata.namespace, obj.metadata.name, subresource),
-      query: { fieldManager: FIELD_MANAGER, force: true },
+      path: resourcePath(rt, obj.metadata.namespace, obj.metadata.name, opts.subresource),
+      query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, force: true },
       body: obj,
       contentType: 'application/apply-patch+yaml',
     });

@@ -1,21 +1,34 @@
 /**
- * The operator process: health and metrics server, optional leader election, informers, and the controllers.
- * Only the leader starts informers and reconciles; a standby waits for the Lease and reports ready meanwhile.
- * `stop()` (SIGTERM) lets reconciles in flight finish, stops the watches, releases the Lease and closes the server.
+ * The operator process: health and metrics server, optional leader election, one shared informer factory, and the
+ * two controllers. Only the leader starts informers and reconciles; a standby waits for the Lease and reports ready
+ * meanwhile. `stop()` (SIGTERM) lets reconciles in flight finish, stops the watches, releases the Lease and closes
+ * the server.
+ *
+ * How the two controllers divide a Registry (one owner per object, one writer per field):
+ * - the Registry controller (`registry/`) owns every object that belongs to the Registry: its config, signing key
+ *   and policy Secrets, the registry pods' ServiceAccount, Role and RoleBinding, the claim, Service, Deployment and
+ *   Ingress, and the Registry's status. It applies them in one reconcile, the pods' identity before the Deployment.
+ *   It creates the policy Secret with an empty policy and afterwards applies only its metadata, never its data;
+ * - the access controller (`access/`) owns what Repositories ask for: the content of the policy Secret (the one
+ *   key it applies, as its own field manager `berth-access`), the Registry's credential store, the pull and push
+ *   Secrets and ServiceAccount entries in other namespaces, and the Repositories' finalizers and status.
+ * Both are keyed by Registry and may reconcile the same Registry at the same time, since they write disjoint
+ * objects and fields; within one controller the work queue never hands out a key while it is being reconciled,
+ * so two reconciles of one Registry never overlap there. Both read from the same informers (see `rbac.ts`): each
+ * resource is listed and watched once.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../shared/logger.js';
 import { ApiClient } from '../kube/api-client.js';
 import { KubeApi } from '../kube/kube-api.js';
-import type { KubeObject } from '../kube/objects.js';
 import type { Controller } from './runtime/controller.js';
 import { KubeEventRecorder } from './runtime/events.js';
 import { startHealthServer } from './runtime/health-server.js';
-import type { Informer } from '../kube/informer.js';
+import { InformerFactory } from '../kube/informer-factory.js';
 import { LeaderElector, type LeaderElectionOptions } from './runtime/leader-election.js';
 import { createOperatorMetrics, type OperatorMetrics } from './runtime/metrics.js';
 import { createRegistryController } from './registry/controller.js';
-import { createRepositoryController } from './repository/controller.js';
+import { createAccessController } from './access/controller.js';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -51,19 +64,18 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const client = await ApiClient.create(o.kubeConfig, (verb, code) => metrics.apiRequests.inc({ verb, code: String(code) }));
   const api = new KubeApi(client);
   const identity = o.leaderElection?.identity ?? `berth-operator-${process.pid}`;
+  const informers = new InformerFactory({ api, logger: o.logger, metrics, silenceTimeoutMs: o.watchSilenceTimeoutMs });
   const common = {
     api,
+    informers,
     events: new KubeEventRecorder(api, identity, o.logger),
     logger: o.logger,
     metrics,
     watchNamespace: o.watchNamespace,
     workers: o.workers,
     resyncPeriodMs: o.resyncPeriodMs,
-    watchSilenceTimeoutMs: o.watchSilenceTimeoutMs,
   };
-  const parts = [createRegistryController({ ...common, defaultImage: o.defaultImage }), createRepositoryController(common)];
-  const controllers = parts.map((p) => p.controller);
-  const informers = parts.flatMap((p) => p.informers);
+  const controllers = [createRegistryController({ ...common, defaultImage: o.defaultImage }), createAccessController(common)];
   let phase: Phase = o.leaderElection ? 'standby' : 'syncing';
   const server = await startHealthServer(
     o.metricsAddr,
@@ -80,11 +92,11 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     if (elector && !(await elector.acquire(stopping.signal))) return 0;
     metrics.leader.set(1);
     phase = 'syncing';
-    for (const informer of informers) informer.start();
-    await Promise.race([Promise.all(informers.map((i) => i.waitForSync())), aborted(stopping.signal)]);
+    informers.start();
+    await Promise.race([informers.waitForSync(), aborted(stopping.signal)]);
     if (stopping.signal.aborted) return 0;
     phase = 'running';
-    o.logger.info('caches synced, reconciling', { informers: informers.length });
+    o.logger.info('caches synced, reconciling', { informers: informers.all().length });
     const work = Promise.all(controllers.map((c) => c.run(stopping.signal)));
     if (!elector) return work.then(() => 0);
     const kept = await elector.holdUntil(stopping.signal);
@@ -109,7 +121,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
 
 interface Parts {
   controllers: Controller[];
-  informers: Informer<KubeObject>[];
+  informers: InformerFactory;
   elector: LeaderElector | undefined;
   server: { close(): Promise<void> };
   client: ApiClient;
@@ -122,7 +134,7 @@ async function shutdown(code: number, p: Parts): Promise<number> {
   p.stopping.abort();
   const timeout = p.o.shutdownTimeoutMs ?? 20_000;
   await Promise.race([Promise.all(p.controllers.map((c) => c.queue.whenIdle())), new Promise((r) => setTimeout(r, timeout).unref())]);
-  await Promise.all(p.informers.map((i) => i.stop()));
+  await p.informers.stop();
   await p.elector?.release();
   p.metrics.leader.set(0);
   await p.server.close();

@@ -4,8 +4,8 @@
 import type { KubeObject } from '../../kube/objects.js';
 import { POD_PATHS, SECRET_KEYS } from './config-render.js';
 import { ANNOTATIONS, childLabels, childNames, ownerReference, REGISTRY_PORT, selectorLabels } from './naming.js';
+import { registryServiceAccountName } from './build-identity.js';
 import type { Registry, RegistrySpec } from './types.js';
-import { registryServiceAccountName } from '../repository/policy-reader.js';
 
 /** The non-root user and group the registry runs as (the distroless "nonroot" ids). */
 export const RUN_AS_ID = 65532;
@@ -77,7 +77,7 @@ function registryContainer(spec: RegistrySpec, image: string): Record<string, un
 export function buildDeployment(registry: Registry, spec: RegistrySpec, inputs: DeploymentInputs): KubeObject {
   const name = registry.metadata.name;
   const podSpec: Record<string, unknown> = {
-    // The pods' ServiceAccount may only read the policy Secret (see repository/policy-reader.ts).
+    // The pods' ServiceAccount may only read the policy Secret (see build-identity.ts).
     serviceAccountName: registryServiceAccountName(name),
     automountServiceAccountToken: true,
     enableServiceLinks: false,

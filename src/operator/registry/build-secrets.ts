@@ -1,7 +1,7 @@
 /**
- * The Secrets of a Registry: its configuration (applied on every change), its token signing key and its access
- * policy (both created once: the key is never regenerated, and the policy's content belongs to the Repository
- * controller once it writes one).
+ * The Secrets of a Registry: its configuration (applied on every change), its token signing key (created once,
+ * never regenerated) and its access policy Secret (this controller applies the object, labels and owner; it puts
+ * an empty policy in only when creating it, and the access controller owns the content from then on).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { emptyPolicy } from '../../shared/policy.js';
@@ -16,8 +16,8 @@ export function emptyPolicyYaml(): string {
   return renderPolicy(emptyPolicy(), 'berth access policy, written by the Berth operator');
 }
 
-function secret(registry: Registry, name: string, component: string, data: Record<string, string>): KubeObject {
-  return {
+function secret(registry: Registry, name: string, component: string, data: Record<string, string> | undefined): KubeObject {
+  const object: KubeObject = {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
@@ -27,8 +27,9 @@ function secret(registry: Registry, name: string, component: string, data: Recor
       ownerReferences: [ownerReference(registry)],
     },
     type: 'Opaque',
-    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
   };
+  if (data) object.data = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+  return object;
 }
 
 export function buildConfigSecret(registry: Registry, spec: RegistrySpec, configYaml: string): KubeObject {
@@ -41,8 +42,10 @@ export function buildSigningKeySecret(registry: Registry, spec: RegistrySpec, pr
   });
 }
 
-export function buildPolicySecret(registry: Registry, spec: RegistrySpec, policyYaml = emptyPolicyYaml()): KubeObject {
-  return secret(registry, childNames(registry.metadata.name, spec).policySecret, 'policy', { [SECRET_KEYS.policy]: policyYaml });
+/** The policy Secret holding `policyYaml` (the empty policy by default); with `null`, the object without data. */
+export function buildPolicySecret(registry: Registry, spec: RegistrySpec, policyYaml: string | null = emptyPolicyYaml()): KubeObject {
+  const data = policyYaml === null ? undefined : { [SECRET_KEYS.policy]: policyYaml };
+  return secret(registry, childNames(registry.metadata.name, spec).policySecret, 'policy', data);
 }
 
 /** A new token signing key: ECDSA P-256 (ES256), PKCS#8 PEM. */

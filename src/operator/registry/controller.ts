@@ -1,34 +1,29 @@
 /**
- * Wires the Registry controller: an informer on Registries, informers on the children it manages (selected by
- * label, so only Berth's objects are cached), and the mapping from their events to Registry keys.
+ * Wires the Registry controller: the Registries informer and the informers of the children it manages (from the
+ * shared {@link InformerFactory}; children are selected by label, so only Berth's objects are cached), and the
+ * mapping from their events to Registry keys.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../shared/logger.js';
 import type { KubeApi } from '../../kube/kube-api.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { RESOURCES, type ResourceType } from '../../kube/resources.js';
-import { isDeepStrictEqual } from 'node:util';
+import type { Informer } from '../../kube/informer.js';
+import type { InformerFactory } from '../../kube/informer-factory.js';
 import { Applier } from '../runtime/applier.js';
 import { Controller } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
-import { Informer } from '../../kube/informer.js';
 import type { OperatorMetrics } from '../runtime/metrics.js';
-import { CHILD_SELECTOR, LABELS } from './naming.js';
+import { CHILD_RESOURCES, watchScope } from '../rbac.js';
+import { LABELS, MANAGED_BY } from './naming.js';
 import { RegistryReconciler } from './reconcile.js';
 import type { Registry } from './types.js';
 
 export const REGISTRY_CONTROLLER = 'registry';
 
-/** Child resource types the Registry controller applies and watches. */
-export const CHILD_RESOURCES: readonly ResourceType[] = [
-  RESOURCES.secret,
-  RESOURCES.pvc,
-  RESOURCES.service,
-  RESOURCES.deployment,
-  RESOURCES.ingress,
-];
-
 export interface RegistryControllerOptions {
   api: KubeApi;
+  informers: InformerFactory;
   events: EventRecorder;
   logger: Logger;
   metrics: OperatorMetrics;
@@ -36,7 +31,6 @@ export interface RegistryControllerOptions {
   defaultImage: string | undefined;
   workers: number;
   resyncPeriodMs: number;
-  watchSilenceTimeoutMs: number;
 }
 
 /**
@@ -48,17 +42,17 @@ export function registryChanged(old: Registry | undefined, obj: Registry): boole
   return !isDeepStrictEqual(m(old), m(obj));
 }
 
-export function createRegistryController(o: RegistryControllerOptions): { controller: Controller; informers: Informer<KubeObject>[] } {
-  const common = {
-    api: o.api,
-    namespace: o.watchNamespace,
-    logger: o.logger,
-    metrics: o.metrics,
-    silenceTimeoutMs: o.watchSilenceTimeoutMs,
-  };
-  const registries = new Informer<Registry>({ ...common, resource: RESOURCES.registry });
+/** The Registry a child belongs to (its `berth.dev/registry` label), as a key; undefined for anything else. */
+export function registryKeyOfChild(obj: KubeObject): string | undefined {
+  const labels = obj.metadata.labels ?? {};
+  const name = labels[LABELS.managedBy] === MANAGED_BY ? labels[LABELS.registry] : undefined;
+  return name ? `${obj.metadata.namespace}/${name}` : undefined;
+}
+
+export function createRegistryController(o: RegistryControllerOptions): Controller {
+  const registries = o.informers.informer<Registry>(RESOURCES.registry, watchScope(RESOURCES.registry, o.watchNamespace));
   const children = new Map<ResourceType, Informer<KubeObject>>(
-    CHILD_RESOURCES.map((rt) => [rt, new Informer<KubeObject>({ ...common, resource: rt, labelSelector: CHILD_SELECTOR })]),
+    CHILD_RESOURCES.map((rt) => [rt, o.informers.informer<KubeObject>(rt, watchScope(rt, o.watchNamespace))]),
   );
   const applier = new Applier(o.api, o.logger);
   const reconciler = new RegistryReconciler({
@@ -83,10 +77,10 @@ export function createRegistryController(o: RegistryControllerOptions): { contro
   });
   for (const [rt, informer] of children) {
     informer.on((event, obj) => {
-      const owner = obj.metadata.labels?.[LABELS.registry];
       if (event === 'deleted') applier.forget(rt, obj.metadata.namespace, obj.metadata.name);
-      if (owner) controller.enqueue(`${obj.metadata.namespace}/${owner}`, { respectBackoff: true });
+      const key = registryKeyOfChild(obj);
+      if (key) controller.enqueue(key, { respectBackoff: true });
     });
   }
-  return { controller, informers: [registries as unknown as Informer<KubeObject>, ...children.values()] };
+  return controller;
 }

@@ -1,6 +1,7 @@
 /**
  * Names, labels, owner references and the endpoint of a Registry's children: pure functions of the Registry.
  */
+import { createHash } from 'node:crypto';
 import type { OwnerReference } from '../../kube/objects.js';
 import type { Registry, RegistrySpec } from './types.js';
 
@@ -29,6 +30,13 @@ export const CHILD_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY},${LABELS.regist
 
 /** The pod port; the Service maps its own port to it. */
 export const REGISTRY_PORT = 5000;
+
+/** `<base><suffix>` within the 253 characters of an object name (long bases keep a prefix and get a hash). */
+export function boundedObjectName(base: string, suffix: string): string {
+  if (base.length + suffix.length <= 253) return base + suffix;
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 10);
+  return `${base.slice(0, 253 - suffix.length - hash.length - 1)}-${hash}${suffix}`;
+}
 
 /** Names of the children of a Registry. */
 export function childNames(name: string, spec: Pick<RegistrySpec, 'storage'>) {

@@ -1,6 +1,8 @@
 /**
  * From a Registry to the objects that should exist (pure): validates what the CRD schema cannot (the operator's
- * default image, the access modes of an existing claim, the rendered config), then builds every child.
+ * default image, the access modes of an existing claim, the rendered config), then builds every child, in the
+ * order to apply them: what the pods read and run as (config, policy Secret, ServiceAccount, Role, RoleBinding)
+ * before the Deployment that starts them.
  */
 import { ConfigError, parseConfig } from '../../shared/registry-config.js';
 import { parseDuration } from '../../shared/duration.js';
@@ -9,7 +11,8 @@ import type { KubeObject } from '../../kube/objects.js';
 import { RESOURCES, type ResourceType } from '../../kube/resources.js';
 import { buildDeployment } from './build-deployment.js';
 import { buildClaim, buildIngress, buildService } from './build-network.js';
-import { buildConfigSecret } from './build-secrets.js';
+import { buildIdentity } from './build-identity.js';
+import { buildConfigSecret, buildPolicySecret, buildSigningKeySecret, generateSigningKey } from './build-secrets.js';
 import { contentHash, renderRegistryConfig } from './config-render.js';
 import { childNames, registryEndpoint, type Endpoint } from './naming.js';
 import { REASONS } from './status.js';
@@ -26,7 +29,12 @@ export interface RegistryPlan {
   spec: RegistrySpec;
   endpoint: Endpoint;
   names: ReturnType<typeof childNames>;
-  /** Objects to server-side apply, in order (the config before the pods that read it). */
+  /**
+   * Secrets created once when missing, and never rewritten by this controller: the signing key (never
+   * regenerated), and the policy Secret with an empty policy (the access controller owns its content).
+   */
+  create: Array<{ name: string; build: () => KubeObject }>;
+  /** Objects to server-side apply, in order (the config and the pods' identity before the pods). */
   apply: Array<{ resource: ResourceType; object: KubeObject }>;
   /** Children that must not exist (an Ingress no longer asked for). */
   remove: Array<{ resource: ResourceType; name: string }>;
@@ -69,33 +77,43 @@ function volumeAccessModes(spec: RegistrySpec, inputs: PlanInputs): string[] {
   return spec.storage.existingClaim ? (inputs.existingClaim?.accessModes ?? []) : spec.storage.accessModes;
 }
 
-export function planRegistry(registry: Registry, inputs: PlanInputs): PlanResult {
-  const spec = withDefaults(registry.spec);
+/**
+ * The plan for a Registry whose spec, with defaults, is `spec` (the reconcile computes it once and passes it).
+ */
+export function planRegistry(registry: Registry, inputs: PlanInputs, spec: RegistrySpec = withDefaults(registry.spec)): PlanResult {
   const problem = specProblem(spec, inputs);
   if (problem) return problem;
   const name = registry.metadata.name;
-  const endpoint = registryEndpoint(name, registry.metadata.namespace ?? 'default', spec);
-  const configYaml = renderRegistryConfig(spec, endpoint, { namespace: registry.metadata.namespace ?? 'default', name: childNames(name, spec).policySecret });
+  const namespace = registry.metadata.namespace ?? 'default';
+  const names = childNames(name, spec);
+  const endpoint = registryEndpoint(name, namespace, spec);
+  const configYaml = renderRegistryConfig(spec, endpoint, { namespace, name: names.policySecret });
   try {
     parseConfig(parseYaml(configYaml));
   } catch (err) {
     if (err instanceof ConfigError) return invalid(`the registry configuration would be invalid: ${err.message}`);
     throw err;
   }
-  const image = (spec.image ?? inputs.defaultImage)!;
   const deployment = buildDeployment(registry, spec, {
-    image,
+    image: (spec.image ?? inputs.defaultImage)!,
     configHash: contentHash(configYaml),
     volumeAccessModes: volumeAccessModes(spec, inputs),
   });
   const claim = buildClaim(registry, spec);
   const ingress = buildIngress(registry, spec);
-  const apply: RegistryPlan['apply'] = [{ resource: RESOURCES.secret, object: buildConfigSecret(registry, spec, configYaml) }];
+  const create: RegistryPlan['create'] = [
+    { name: names.signingKeySecret, build: () => buildSigningKeySecret(registry, spec, generateSigningKey()) },
+    { name: names.policySecret, build: () => buildPolicySecret(registry, spec) },
+  ];
+  const apply: RegistryPlan['apply'] = [
+    { resource: RESOURCES.secret, object: buildConfigSecret(registry, spec, configYaml) },
+    { resource: RESOURCES.secret, object: buildPolicySecret(registry, spec, null) },
+    ...buildIdentity(registry, names.policySecret),
+  ];
   if (claim) apply.push({ resource: RESOURCES.pvc, object: claim });
   apply.push({ resource: RESOURCES.service, object: buildService(registry, spec) });
   apply.push({ resource: RESOURCES.deployment, object: deployment });
   if (ingress) apply.push({ resource: RESOURCES.ingress, object: ingress });
-  const names = childNames(name, spec);
   const remove = ingress ? [] : [{ resource: RESOURCES.ingress, name: names.ingress }];
-  return { ok: true, plan: { spec, endpoint, names, apply, remove } };
+  return { ok: true, plan: { spec, endpoint, names, create, apply, remove } };
 }

@@ -1,18 +1,17 @@
 /**
- * Reconcile of one Registry: read (informer caches) → plan (pure builders) → apply what differs (server-side
- * apply) → status (pure function, written only when it changed). Level-based: it never depends on which event
- * woke it.
+ * Reconcile of one Registry: read (informer caches) → plan (pure builders) → create the Secrets made once → apply
+ * what differs (server-side apply, in the plan's order: the pods' config and identity before the Deployment) →
+ * status (pure function, written only when it changed). Level-based: it never depends on which event woke it.
  */
 import type { Logger } from '../../shared/logger.js';
 import { classifyFailure, FAILURE_KINDS, hasStatus } from '../../kube/api-error.js';
 import type { KubeApi } from '../../kube/kube-api.js';
 import { objectKey, type KubeObject } from '../../kube/objects.js';
 import { RESOURCES, type ResourceType } from '../../kube/resources.js';
-import type { Applier } from '../runtime/applier.js';
+import { withDesiredHash, type Applier } from '../runtime/applier.js';
 import { TerminalError, type Reconciler, type ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
 import type { Informer } from '../../kube/informer.js';
-import { buildPolicySecret, buildSigningKeySecret, generateSigningKey } from './build-secrets.js';
 import { planRegistry, type RegistryPlan } from './plan.js';
 import { REASONS, type ObservedDeployment, type Reason } from './status.js';
 import { RegistryStatusWriter } from './status-writer.js';
@@ -54,15 +53,15 @@ export class RegistryReconciler implements Reconciler {
     if (registry.metadata.deletionTimestamp) return;
     const spec = withDefaults(registry.spec);
     const existingClaim = spec.storage.existingClaim ? await this.#readClaim(registry, spec.storage.existingClaim) : undefined;
-    const result = planRegistry(registry, { defaultImage: this.#d.defaultImage, existingClaim });
+    const result = planRegistry(registry, { defaultImage: this.#d.defaultImage, existingClaim }, spec);
     if (!result.ok) {
       await this.#status.write(registry, { desiredReplicas: spec.replicas, problem: result });
       if (result.reason === REASONS.claimNotFound) return { requeueAfterMs: CLAIM_RETRY_MS };
       throw new TerminalError(result.message);
     }
     const { plan } = result;
-    await this.#createOnce(registry, plan);
-    const deployment = await this.#applyAll(registry, plan);
+    const created = await this.#createOnce(registry, plan);
+    const deployment = await this.#applyAll(registry, plan, created);
     await this.#removeUnwanted(registry, plan);
     await this.#status.write(registry, {
       desiredReplicas: plan.spec.replicas,
@@ -92,29 +91,35 @@ export class RegistryReconciler implements Reconciler {
     }
   }
 
-  /** The signing key and the policy Secret are created when missing and never rewritten here. */
-  async #createOnce(registry: Registry, plan: RegistryPlan): Promise<void> {
-    const secrets = this.#cache(RESOURCES.secret);
+  /**
+   * The Secrets made once are created when missing (with the hash of what the apply step will want, so it has
+   * nothing to add); returns the objects created, by key, as the caches have not seen them yet.
+   */
+  async #createOnce(registry: Registry, plan: RegistryPlan): Promise<Map<string, KubeObject>> {
+    const created = new Map<string, KubeObject>();
     const ns = registry.metadata.namespace;
-    const wanted = [
-      { name: plan.names.signingKeySecret, build: () => buildSigningKeySecret(registry, plan.spec, generateSigningKey()) },
-      { name: plan.names.policySecret, build: () => buildPolicySecret(registry, plan.spec) },
-    ];
-    for (const { name, build } of wanted) {
-      if (secrets.get(`${ns}/${name}`)) continue;
+    const applied = new Map(plan.apply.map(({ object }) => [objectKey(object), object]));
+    for (const { name, build } of plan.create) {
+      const key = `${ns}/${name}`;
+      if (this.#cache(RESOURCES.secret).get(key)) continue;
+      const wanted = applied.get(key);
+      const secret = build();
+      const object = wanted ? { ...withDesiredHash(wanted), data: secret.data } : secret;
       try {
-        await this.#d.api.create(RESOURCES.secret, build());
+        created.set(key, await this.#d.api.create(RESOURCES.secret, object));
         this.#d.events.record(registry, 'Normal', 'Created', `created Secret ${name}`);
       } catch (err) {
         if (classifyFailure(err) !== FAILURE_KINDS.exists) await this.#failed(registry, plan, 'Secret', name, err);
       }
     }
+    return created;
   }
 
-  async #applyAll(registry: Registry, plan: RegistryPlan): Promise<ObservedDeployment | undefined> {
+  async #applyAll(registry: Registry, plan: RegistryPlan, created: ReadonlyMap<string, KubeObject>): Promise<ObservedDeployment | undefined> {
     let deployment: ObservedDeployment | undefined;
     for (const { resource, object } of plan.apply) {
-      const live = this.#cache(resource).get(objectKey(object));
+      const key = objectKey(object);
+      const live = created.get(key) ?? this.#cache(resource).get(key);
       try {
         const { object: now, wrote } = await this.#d.applier.ensure(resource, object, live);
         if (wrote && !live) this.#d.events.record(registry, 'Normal', 'Created', `created ${object.kind} ${object.metadata.name}`);

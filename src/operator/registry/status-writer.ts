@@ -48,7 +48,7 @@ export class RegistryStatusWriter {
         metadata: { name: registry.metadata.name, namespace: registry.metadata.namespace },
         status,
       },
-      'status',
+      { subresource: 'status' },
     );
     this.#written.set(key, status);
     this.#recordTransitions(registry, written ?? registry.status, status);

@@ -243,7 +243,7 @@ describe('an invalid spec', () => {
     const errorsBefore = await operator.metric('berth_operator_reconcile_errors_total');
     await sleep(6000);
     // Only the 2 s resync tries again (about 3 failed writes in 6 s); a retry loop would make hundreds. (The
-    // Repository controller adds the pods' policy-reader ServiceAccount, Role and RoleBinding once.)
+    // pods' ServiceAccount, Role and RoleBinding, applied before the Deployment, are written once.)
     expect((await apiWrites(operator)) - writesBefore).toBeLessThan(30);
     expect(await operator.metric('berth_operator_reconcile_errors_total')).toBe(errorsBefore);
     await cluster.kubectl(['delete', 'registry', 'toobig', '-n', NS]);

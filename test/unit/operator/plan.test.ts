@@ -23,9 +23,19 @@ function configOf(p: RegistryPlan): unknown {
 }
 
 describe('planRegistry: which children', () => {
-  test('defaults: config Secret, claim, Service, Deployment; no Ingress (removed if present)', () => {
+  test('defaults: config and policy Secrets, the pods\' identity, claim, Service, Deployment; no Ingress (removed if present)', () => {
     const p = plan({});
-    expect(kinds(p)).toEqual(['Secret/reg-config', 'PersistentVolumeClaim/reg-data', 'Service/reg', 'Deployment/reg']);
+    expect(kinds(p)).toEqual([
+      'Secret/reg-config',
+      'Secret/reg-policy',
+      'ServiceAccount/reg-registry',
+      'Role/reg-policy-reader',
+      'RoleBinding/reg-policy-reader',
+      'PersistentVolumeClaim/reg-data',
+      'Service/reg',
+      'Deployment/reg',
+    ]);
+    expect(p.create.map((c) => c.name)).toEqual(['reg-signing-key', 'reg-policy']);
     expect(p.remove.map((r) => `${r.resource.kind}/${r.name}`)).toEqual(['Ingress/reg']);
     expect(p.endpoint).toEqual({ host: 'reg.team.svc:5000', url: 'http://reg.team.svc:5000' });
   });

@@ -1,8 +1,8 @@
-import { buildAccessPolicy, publishedHashes, renderAccessPolicy } from '../../../../src/operator/repository/access-policy.js';
-import { wantedRobots, type AcceptedRepository } from '../../../../src/operator/repository/robots.js';
-import { planCredentials } from '../../../../src/operator/repository/rotation.js';
-import { emptyStore } from '../../../../src/operator/repository/store.js';
-import { repositorySpec } from '../../../../src/operator/repository/types.js';
+import { buildAccessPolicy, publishedHashes, renderAccessPolicy } from '../../../../src/operator/access/access-policy.js';
+import { wantedRobots, type AcceptedRepository } from '../../../../src/operator/access/robots.js';
+import { planCredentials } from '../../../../src/operator/access/rotation.js';
+import { emptyStore } from '../../../../src/operator/access/store.js';
+import { repositorySpec } from '../../../../src/operator/access/types.js';
 import { indexPolicy, type Principal } from '../../../../src/shared/policy-match.js';
 import { parsePolicyText } from '../../../../src/shared/policy-parse.js';
 import { hashRobotSecret } from '../../../../src/shared/policy-secrets.js';

@@ -3,9 +3,8 @@
  * Repository, and the Registry's credential store. Each is labelled back to the Registry it serves; pull Secrets
  * also name the Repositories they serve in an annotation.
  */
-import { createHash } from 'node:crypto';
 import type { KubeObject, OwnerReference } from '../../kube/objects.js';
-import { MANAGED_BY } from '../registry/naming.js';
+import { boundedObjectName, MANAGED_BY } from '../registry/naming.js';
 import type { Registry } from '../registry/types.js';
 import { serializeStore, STORE_KEY, type CredentialStore } from './store.js';
 import { ACCESS_ANNOTATIONS, ACCESS_LABELS, COMPONENTS, type Repository } from './types.js';
@@ -18,13 +17,6 @@ export interface RegistryRef {
 
 export const DOCKER_CONFIG_KEY = '.dockerconfigjson';
 export const DOCKER_CONFIG_TYPE = 'kubernetes.io/dockerconfigjson';
-
-/** `<base><suffix>` within the 253 characters of an object name (long bases keep a prefix and get a hash). */
-export function boundedObjectName(base: string, suffix: string): string {
-  if (base.length + suffix.length <= 253) return base + suffix;
-  const hash = createHash('sha256').update(base).digest('hex').slice(0, 10);
-  return `${base.slice(0, 253 - suffix.length - hash.length - 1)}-${hash}${suffix}`;
-}
 
 /** Default name of the pull Secret a Registry puts into each selected namespace. */
 export const defaultPullSecretName = (registry: RegistryRef): string => boundedObjectName(registry.name, '-pull');

@@ -1,5 +1,5 @@
-import { admitRepositories } from '../../../../src/operator/repository/admission.js';
-import { allowedPatterns, pathAllowed, tenancyOf } from '../../../../src/operator/repository/tenancy.js';
+import { admitRepositories } from '../../../../src/operator/access/admission.js';
+import { allowedPatterns, pathAllowed, tenancyOf } from '../../../../src/operator/access/tenancy.js';
 import { registry, repository } from './fixtures.js';
 
 describe('tenancy', () => {

@@ -1,38 +1,38 @@
 /**
- * Wires the Repository controller: informers on Registries, Repositories, Namespaces, Berth's Secrets and
- * ServiceAccounts, and the mapping from their events to Registry keys (one reconcile covers all Repositories of a
- * Registry). Everything is event-driven: a namespace created or labelled, a Secret deleted or edited, a
- * ServiceAccount created, each wakes exactly the Registries concerned; the periodic resync is only a safety net.
+ * Wires the access controller: informers (from the shared {@link InformerFactory}) on Registries, Repositories,
+ * Namespaces, Berth's Secrets and ServiceAccounts, and the mapping from their events to Registry keys (one
+ * reconcile covers all Repositories of a Registry). Everything is event-driven: a namespace created or labelled, a
+ * Secret deleted or edited, a ServiceAccount created, each wakes exactly the Registries concerned; the periodic
+ * resync is only a safety net. In metrics and logs the controller is named `repository`.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../shared/logger.js';
 import type { KubeApi } from '../../kube/kube-api.js';
 import { objectKey, type KubeObject } from '../../kube/objects.js';
 import { RESOURCES } from '../../kube/resources.js';
-import { isDeepStrictEqual } from 'node:util';
+import type { InformerFactory } from '../../kube/informer-factory.js';
 import { Applier } from '../runtime/applier.js';
 import { Controller } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
-import { Informer } from '../../kube/informer.js';
 import type { OperatorMetrics } from '../runtime/metrics.js';
-import { CHILD_SELECTOR, LABELS, MANAGED_BY } from '../registry/naming.js';
+import { watchScope } from '../rbac.js';
+import { LABELS } from '../registry/naming.js';
 import { registryChanged } from '../registry/controller.js';
 import type { Registry } from '../registry/types.js';
-import { RBAC_RESOURCES } from './policy-reader.js';
-import { AccessReconciler } from './reconcile.js';
+import { AccessReconciler, type AccessCaches } from './reconcile.js';
 import { ACCESS_ANNOTATIONS, ACCESS_LABELS, registryKeyOf, repositorySpec, type Namespace, type Repository, type ServiceAccount } from './types.js';
-import { SERVICE_ACCOUNTS } from './writes.js';
 
 export const REPOSITORY_CONTROLLER = 'repository';
 
-export interface RepositoryControllerOptions {
+export interface AccessControllerOptions {
   api: KubeApi;
+  informers: InformerFactory;
   events: EventRecorder;
   logger: Logger;
   metrics: OperatorMetrics;
   watchNamespace: string | undefined;
   workers: number;
   resyncPeriodMs: number;
-  watchSilenceTimeoutMs: number;
   /** How long a registry may take to load a new policy (default 2 s). */
   propagationDelayMs?: number;
 }
@@ -61,24 +61,19 @@ export function registryKeyOfSecret(secret: KubeObject): string | undefined {
   return undefined;
 }
 
-function makeInformers(o: RepositoryControllerOptions) {
-  const common = { api: o.api, logger: o.logger, metrics: o.metrics, silenceTimeoutMs: o.watchSilenceTimeoutMs };
-  const scoped = { ...common, namespace: o.watchNamespace };
+function informersOf(o: AccessControllerOptions): AccessCaches {
+  const informer = <T extends KubeObject>(rt: (typeof RESOURCES)[keyof typeof RESOURCES]) => o.informers.informer<T>(rt, watchScope(rt, o.watchNamespace));
   return {
-    registries: new Informer<Registry>({ ...scoped, resource: RESOURCES.registry }),
-    repositories: new Informer<Repository>({ ...scoped, resource: RESOURCES.repository }),
-    namespaces: new Informer<Namespace>({ ...common, resource: RESOURCES.namespace }),
-    secrets: new Informer<KubeObject>({ ...common, resource: RESOURCES.secret, labelSelector: `${ACCESS_LABELS.managedBy}=${MANAGED_BY}` }),
-    serviceAccounts: new Informer<ServiceAccount>({ ...common, resource: SERVICE_ACCOUNTS }),
-    roles: new Informer<KubeObject>({ ...scoped, resource: RBAC_RESOURCES.role, labelSelector: CHILD_SELECTOR }),
-    roleBindings: new Informer<KubeObject>({ ...scoped, resource: RBAC_RESOURCES.roleBinding, labelSelector: CHILD_SELECTOR }),
+    registries: informer<Registry>(RESOURCES.registry),
+    repositories: informer<Repository>(RESOURCES.repository),
+    namespaces: informer<Namespace>(RESOURCES.namespace),
+    secrets: informer<KubeObject>(RESOURCES.secret),
+    serviceAccounts: informer<ServiceAccount>(RESOURCES.serviceAccount),
   };
 }
 
-type Caches = ReturnType<typeof makeInformers>;
-
 /** Maps informer events to the Registry keys they concern. */
-function wireEvents(caches: Caches, controller: Controller, applier: Applier): void {
+function wireEvents(caches: AccessCaches, controller: Controller, applier: Applier): void {
   const enqueue = (key: string | undefined): void => {
     if (key) controller.enqueue(key);
   };
@@ -100,27 +95,16 @@ function wireEvents(caches: Caches, controller: Controller, applier: Applier): v
     if (event === 'deleted') applier.forget(RESOURCES.secret, obj.metadata.namespace, obj.metadata.name);
     enqueue(registryKeyOfSecret(obj));
   });
-  for (const informer of [caches.roles, caches.roleBindings]) {
-    informer.on((event, obj) => {
-      if (event === 'deleted') applier.forget(informer.resource, obj.metadata.namespace, obj.metadata.name);
-      enqueue(obj.metadata.labels?.[LABELS.registry] && `${obj.metadata.namespace}/${obj.metadata.labels[LABELS.registry]}`);
-    });
-  }
   caches.serviceAccounts.on((event, obj, old) => {
-    const registryName = obj.metadata.labels?.[LABELS.managedBy] === MANAGED_BY ? obj.metadata.labels[LABELS.registry] : undefined;
-    if (registryName) enqueue(`${obj.metadata.namespace}/${registryName}`);
-    if (event === 'deleted') {
-      applier.forget(SERVICE_ACCOUNTS, obj.metadata.namespace, obj.metadata.name);
-      return;
-    }
+    if (event === 'deleted') return;
     const entries = (sa: ServiceAccount | undefined) => [sa?.imagePullSecrets, sa?.metadata.annotations?.[ACCESS_ANNOTATIONS.addedPullSecrets]];
     const touched = event === 'added' || !isDeepStrictEqual(entries(old), entries(obj));
     if (touched) referenced((r) => repositorySpec(r).pullSecret?.serviceAccounts.includes(obj.metadata.name) ?? false);
   });
 }
 
-export function createRepositoryController(o: RepositoryControllerOptions): { controller: Controller; informers: Informer<KubeObject>[] } {
-  const caches = makeInformers(o);
+export function createAccessController(o: AccessControllerOptions): Controller {
+  const caches = informersOf(o);
   const applier = new Applier(o.api, o.logger);
   const reconciler = new AccessReconciler({
     api: o.api,
@@ -140,5 +124,5 @@ export function createRepositoryController(o: RepositoryControllerOptions): { co
     metrics: o.metrics,
   });
   wireEvents(caches, controller, applier);
-  return { controller, informers: Object.values(caches) as unknown as Informer<KubeObject>[] };
+  return controller;
 }

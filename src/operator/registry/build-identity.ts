@@ -1,20 +1,13 @@
 /**
  * The identity a Registry's pods read their access policy with (pure builders): a ServiceAccount, and a Role that
  * allows `get`, `list` and `watch` on exactly one Secret, the policy Secret, bound to it. The registry watches
- * that Secret through the API, so a policy the operator writes applies within a second, and the pods can read
- * nothing else (not even the Registry's signing key, which they get as a mounted file).
+ * that Secret through the API, so a policy the access controller writes applies within a second, and the pods can
+ * read nothing else (not even the Registry's signing key, which they get as a mounted file).
  */
 import type { KubeObject } from '../../kube/objects.js';
-import { childLabels, ownerReference } from '../registry/naming.js';
-import type { Registry } from '../registry/types.js';
-import type { ResourceType } from '../../kube/resources.js';
-import { boundedObjectName } from './secrets.js';
-
-export const RBAC_RESOURCES = {
-  serviceAccount: { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
-  role: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true },
-  roleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true },
-} as const satisfies Record<string, ResourceType>;
+import { RESOURCES, type ResourceType } from '../../kube/resources.js';
+import { boundedObjectName, childLabels, ownerReference } from './naming.js';
+import type { Registry } from './types.js';
 
 /** The ServiceAccount of a Registry's pods (also the name of its policy-reader Role and RoleBinding's subject). */
 export function registryServiceAccountName(registryName: string): string {
@@ -35,15 +28,15 @@ function meta(registry: Registry, name: string): KubeObject['metadata'] {
   };
 }
 
-/** ServiceAccount, Role and RoleBinding, in the order to apply them. */
-export function buildPolicyReader(registry: Registry, policySecretName: string): Array<{ resource: ResourceType; object: KubeObject }> {
+/** ServiceAccount, Role and RoleBinding, in the order to apply them (all before the Deployment that uses them). */
+export function buildIdentity(registry: Registry, policySecretName: string): Array<{ resource: ResourceType; object: KubeObject }> {
   const name = registry.metadata.name;
   const sa = registryServiceAccountName(name);
   const reader = policyReaderName(name);
   return [
-    { resource: RBAC_RESOURCES.serviceAccount, object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(registry, sa) } },
+    { resource: RESOURCES.serviceAccount, object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(registry, sa) } },
     {
-      resource: RBAC_RESOURCES.role,
+      resource: RESOURCES.role,
       object: {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'Role',
@@ -52,7 +45,7 @@ export function buildPolicyReader(registry: Registry, policySecretName: string):
       },
     },
     {
-      resource: RBAC_RESOURCES.roleBinding,
+      resource: RESOURCES.roleBinding,
       object: {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'RoleBinding',

@@ -1,5 +1,5 @@
 import type { Registry } from '../../../../src/operator/registry/types.js';
-import type { Namespace, Repository } from '../../../../src/operator/repository/types.js';
+import type { Namespace, Repository } from '../../../../src/operator/access/types.js';
 
 /** A Registry `berth/reg` as the API server returns it. */
 export function registry(spec: Record<string, unknown> = { expose: { host: 'registry.example.test' } }, name = 'reg', namespace = 'berth'): Registry {

@@ -1,7 +1,7 @@
-import { namespaceChanged, registryKeyOfSecret, repositoryChanged } from '../../../../src/operator/repository/controller.js';
-import { buildPolicyReader } from '../../../../src/operator/repository/policy-reader.js';
-import { samePolicy } from '../../../../src/operator/repository/reconcile.js';
-import { renderAccessPolicy } from '../../../../src/operator/repository/access-policy.js';
+import { namespaceChanged, registryKeyOfSecret, repositoryChanged } from '../../../../src/operator/access/controller.js';
+import { buildIdentity } from '../../../../src/operator/registry/build-identity.js';
+import { samePolicy } from '../../../../src/operator/access/reconcile.js';
+import { renderAccessPolicy } from '../../../../src/operator/access/access-policy.js';
 import type { KubeObject } from '../../../../src/kube/objects.js';
 import { emptyPolicy } from '../../../../src/shared/policy.js';
 import { renderPolicy } from '../../../../src/shared/policy-render.js';
@@ -44,7 +44,7 @@ describe('which events wake a Registry', () => {
 
 describe("the registry pods' identity", () => {
   test('a ServiceAccount, and a Role on exactly the policy Secret bound to it, owned by the Registry', () => {
-    const [sa, role, binding] = buildPolicyReader(registry(), 'reg-policy').map((x) => x.object as Obj);
+    const [sa, role, binding] = buildIdentity(registry(), 'reg-policy').map((x) => x.object as Obj);
     expect(sa!.metadata).toMatchObject({ name: 'reg-registry', namespace: 'berth' });
     expect(role!.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['reg-policy'], verbs: ['get', 'list', 'watch'] }]);
     expect(binding!.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reg-policy-reader' });

@@ -1,4 +1,4 @@
-import { computeRepositoryStatus, type RepositoryObservation } from '../../../../src/operator/repository/status.js';
+import { computeRepositoryStatus, type RepositoryObservation } from '../../../../src/operator/access/status.js';
 import { repository } from './fixtures.js';
 
 const now = new Date('2030-06-01T12:00:00.500Z');

@@ -1,7 +1,7 @@
 /**
- * The API writes of the credential machinery, each one request: create-or-apply a Secret the operator owns (never
- * one it does not own), delete, JSON-patch a ServiceAccount, replace a Repository's finalizers, and patch the data of
- * the policy Secret.
+ * The API writes of the access controller, each one request: create-or-apply a Secret it owns (never one it does
+ * not own), delete, JSON-patch a ServiceAccount, replace a Repository's finalizers, and apply the one key of the
+ * policy Secret it owns (its own field manager, so the Registry controller's fields are never touched).
  */
 import { classifyFailure, FAILURE_KINDS, hasStatus } from '../../kube/api-error.js';
 import type { KubeApi } from '../../kube/kube-api.js';
@@ -12,7 +12,14 @@ import type { JsonPatchOp } from './service-accounts.js';
 import { OUTCOMES, type Outcome } from './status.js';
 import { ACCESS_LABELS } from './types.js';
 
-export const SERVICE_ACCOUNTS: ResourceType = { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
+/** Writes run this many at once (one Registry may have Secrets in hundreds of namespaces). */
+export const WRITE_CONCURRENCY = 16;
+
+/**
+ * The field manager of the policy Secret's content: the Registry controller applies that Secret as `berth` without
+ * any data, this controller applies only `data.<key>` as `berth-access`, so each field has exactly one writer.
+ */
+export const POLICY_FIELD_MANAGER = 'berth-access';
 
 /** Whether a Secret was written by the credential machinery (only those are ever changed or deleted). */
 export function isOurs(secret: KubeObject): boolean {
@@ -67,7 +74,7 @@ export class SecretWriter {
 export async function patchServiceAccount(api: KubeApi, namespace: string, name: string, ops: JsonPatchOp[]): Promise<void> {
   await api.client.request({
     method: 'PATCH',
-    path: resourcePath(SERVICE_ACCOUNTS, namespace, name),
+    path: resourcePath(RESOURCES.serviceAccount, namespace, name),
     body: ops,
     contentType: 'application/json-patch+json',
   });
@@ -80,11 +87,14 @@ export async function setFinalizers(api: KubeApi, rt: ResourceType, obj: KubeObj
   });
 }
 
-/** Writes one key of an existing Secret's data. */
-export async function patchSecretKey(api: KubeApi, secret: KubeObject, key: string, text: string): Promise<KubeObject> {
-  return api.mergePatch(RESOURCES.secret, secret.metadata.namespace, secret.metadata.name, {
-    data: { [key]: Buffer.from(text, 'utf8').toString('base64') },
-  });
+/**
+ * Applies one key of the existing Secret `secret` (server-side apply as {@link POLICY_FIELD_MANAGER}). The
+ * Secret's uid is sent along, so the write fails instead of creating a Secret when it was deleted meanwhile.
+ */
+export async function applyPolicyText(api: KubeApi, secret: KubeObject, key: string, text: string): Promise<KubeObject> {
+  const { name, namespace, uid } = secret.metadata;
+  const body = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, uid }, data: { [key]: Buffer.from(text, 'utf8').toString('base64') } };
+  return api.apply(RESOURCES.secret, body, { fieldManager: POLICY_FIELD_MANAGER });
 }
 
 /** One limiter for the whole program (src/shared/concurrency.ts). */

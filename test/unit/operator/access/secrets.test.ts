@@ -1,6 +1,7 @@
-import { boundedObjectName, buildPullSecret, buildPushSecret, dockerConfigJson, secretText } from '../../../../src/operator/repository/secrets.js';
-import { usableSecret } from '../../../../src/operator/repository/usable.js';
-import type { StoredRobot } from '../../../../src/operator/repository/store.js';
+import { boundedObjectName } from '../../../../src/operator/registry/naming.js';
+import { buildPullSecret, buildPushSecret, dockerConfigJson, secretText } from '../../../../src/operator/access/secrets.js';
+import { usableSecret } from '../../../../src/operator/access/usable.js';
+import type { StoredRobot } from '../../../../src/operator/access/store.js';
 import { hashRobotSecret } from '../../../../src/shared/policy-secrets.js';
 import { repository, T0 } from './fixtures.js';
 

@@ -1,5 +1,5 @@
-import { pointerToken, pullSecretPatch, type JsonPatchOp } from '../../../../src/operator/repository/service-accounts.js';
-import type { ServiceAccount } from '../../../../src/operator/repository/types.js';
+import { pointerToken, pullSecretPatch, type JsonPatchOp } from '../../../../src/operator/access/service-accounts.js';
+import type { ServiceAccount } from '../../../../src/operator/access/types.js';
 
 const ANNOTATION = 'berth.dev/added-image-pull-secrets';
 const REG = 'berth/reg';

@@ -1,7 +1,7 @@
-import { credentialEvents } from '../../../../src/operator/repository/credential-events.js';
-import { planAccess, type AccessInputs } from '../../../../src/operator/repository/plan.js';
-import { secretText } from '../../../../src/operator/repository/secrets.js';
-import { emptyStore } from '../../../../src/operator/repository/store.js';
+import { credentialEvents } from '../../../../src/operator/access/credential-events.js';
+import { planAccess, type AccessInputs } from '../../../../src/operator/access/plan.js';
+import { secretText } from '../../../../src/operator/access/secrets.js';
+import { emptyStore } from '../../../../src/operator/access/store.js';
 import { indexPolicy } from '../../../../src/shared/policy-match.js';
 import { parsePolicyText } from '../../../../src/shared/policy-parse.js';
 import { minter, namespace, registry, repository, T0 } from './fixtures.js';

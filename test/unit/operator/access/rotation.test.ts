@@ -1,7 +1,7 @@
-import { MIN_OVERLAP_MS, pullRobotName, pushRobotName, wantedRobots, type AcceptedRepository, type WantedRobot } from '../../../../src/operator/repository/robots.js';
-import { planCredentials, type CredentialPlanInput } from '../../../../src/operator/repository/rotation.js';
-import { emptyStore, parseStore, serializeStore, type CredentialStore } from '../../../../src/operator/repository/store.js';
-import { repositorySpec } from '../../../../src/operator/repository/types.js';
+import { MIN_OVERLAP_MS, pullRobotName, pushRobotName, wantedRobots, type AcceptedRepository, type WantedRobot } from '../../../../src/operator/access/robots.js';
+import { planCredentials, type CredentialPlanInput } from '../../../../src/operator/access/rotation.js';
+import { emptyStore, parseStore, serializeStore, type CredentialStore } from '../../../../src/operator/access/store.js';
+import { repositorySpec } from '../../../../src/operator/access/types.js';
 import { minter, repository, T0 } from './fixtures.js';
 
 const H = 3_600_000;

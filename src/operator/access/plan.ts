@@ -6,7 +6,7 @@
  */
 import { objectKey, type KubeObject } from '../../kube/objects.js';
 import { registryEndpoint } from '../registry/naming.js';
-import { withDefaults, type Registry } from '../registry/types.js';
+import { withDefaults, type Registry, type RegistrySpec } from '../registry/types.js';
 import { buildAccessPolicy, publishedHashes, renderAccessPolicy } from './access-policy.js';
 import { admitRepositories, byAge, type Admission } from './admission.js';
 import { robotsOf, wantedRobots, pullRobotName, pushRobotName, type AcceptedRepository, type WantedRobot } from './robots.js';
@@ -19,6 +19,8 @@ import { usableSecret } from './usable.js';
 
 export interface AccessInputs {
   registry: Registry;
+  /** The Registry's spec with defaults (computed once per reconcile; from `registry` when absent). */
+  registrySpec?: RegistrySpec;
   /** Every Repository that refers to the Registry (deleting ones included). */
   repositories: readonly Repository[];
   namespaces: readonly Namespace[];
@@ -144,7 +146,7 @@ export function planAccess(inputs: AccessInputs): AccessPlan {
   let wake = credentials.nextAt;
   const ctx: SecretContext = {
     registry: { namespace: registry.metadata.namespace ?? '', name: registry.metadata.name },
-    host: registryEndpoint(registry.metadata.name, registry.metadata.namespace ?? '', withDefaults(registry.spec)).host,
+    host: registryEndpoint(registry.metadata.name, registry.metadata.namespace ?? '', inputs.registrySpec ?? withDefaults(registry.spec)).host,
     credentials,
     published: publishedHashes(inputs.livePolicy),
     inputs,

@@ -1,5 +1,5 @@
-import { matchesSelector, selectNamespaces } from '../../../../src/operator/repository/selection.js';
-import type { LabelSelector, PullSecretSpec } from '../../../../src/operator/repository/types.js';
+import { matchesSelector, selectNamespaces } from '../../../../src/operator/access/selection.js';
+import type { LabelSelector, PullSecretSpec } from '../../../../src/operator/access/types.js';
 import { namespace } from './fixtures.js';
 
 describe('matchesSelector', () => {

@@ -1,0 +1,250 @@
+/**
+ * Reconcile of one Registry's access (keyed by the Registry, because all its Repositories share one policy and one
+ * pull Secret per namespace): read the caches → plan (pure, `plan.ts`) → write in a safe order → status. Read
+ * {@link AccessReconciler.reconcile} top-down: each step below it is one method, in the order it runs; the
+ * one-request writes are in `writes.ts`, the Repository status in `status-writer.ts`.
+ *
+ * Order of writes, so no pull fails on the way:
+ * 1. finalizers on the Repositories (before anything is written on their behalf elsewhere);
+ * 2. the credential store (never hand out or publish a secret the operator could forget);
+ * 3. the access policy: the content of the Registry's policy Secret, the one field of that object this controller
+ *    writes (the Registry controller owns the object); the registry learns new secrets before any Secret holds
+ *    them, and revocations take effect;
+ * 4. pull and push Secrets, holding only secrets the registry has had time to load;
+ * 5. ServiceAccount entries; Secrets nobody wants any more are deleted;
+ * 6. status and Events; finally the finalizers of Repositories being deleted are released.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from '../../shared/logger.js';
+import { parsePolicyText } from '../../shared/policy-parse.js';
+import { generateRobotSecret } from '../../shared/policy-secrets.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import type { Informer } from '../../kube/informer.js';
+import { objectKey, type KubeObject } from '../../kube/objects.js';
+import { RESOURCES } from '../../kube/resources.js';
+import { SECRET_KEYS } from '../registry/config-render.js';
+import { childNames } from '../registry/naming.js';
+import { withDefaults, type Registry } from '../registry/types.js';
+import type { Applier } from '../runtime/applier.js';
+import type { Reconciler, ReconcileResult } from '../runtime/controller.js';
+import type { EventRecorder } from '../runtime/events.js';
+import { admitRepositories } from './admission.js';
+import { credentialEvents } from './credential-events.js';
+import { planAccess, type AccessPlan } from './plan.js';
+import { buildStoreSecret, secretText, storeSecretName } from './secrets.js';
+import { addedPullSecrets, pullSecretPatch } from './service-accounts.js';
+import { OUTCOMES } from './status.js';
+import { RepositoryStatusWriter, type SecretOutcomes, type SecretResult } from './status-writer.js';
+import { parseStore, STORE_KEY, type CredentialStore } from './store.js';
+import { ACCESS_LABELS, COMPONENTS, REASONS, REPOSITORY_FINALIZER, registryKeyOf, type Namespace, type Repository, type ServiceAccount } from './types.js';
+import { applyPolicyText, forEachLimit, patchServiceAccount, SecretWriter, setFinalizers, WRITE_CONCURRENCY } from './writes.js';
+
+export interface AccessCaches {
+  registries: Informer<Registry>;
+  repositories: Informer<Repository>;
+  namespaces: Informer<Namespace>;
+  /** Secrets labelled `app.kubernetes.io/managed-by=berth-operator`. */
+  secrets: Informer<KubeObject>;
+  serviceAccounts: Informer<ServiceAccount>;
+}
+
+export interface AccessReconcilerDeps {
+  api: KubeApi;
+  applier: Applier;
+  events: EventRecorder;
+  caches: AccessCaches;
+  logger: Logger;
+  /** How long the registry may take to load a new policy (default 2 s). */
+  propagationDelayMs?: number;
+  now?: () => number;
+  mint?: () => string;
+}
+
+export const DEFAULT_PROPAGATION_DELAY_MS = 2_000;
+
+/**
+ * Whether the live policy text already says what `desired` says (comments and layout aside): the Registry
+ * controller's initial empty policy needs no rewrite while no Repository refers to the Registry.
+ */
+export function samePolicy(live: string | undefined, desired: string): boolean {
+  if (live === desired) return true;
+  try {
+    return isDeepStrictEqual(parsePolicyText(live ?? '').policy, parsePolicyText(desired).policy);
+  } catch {
+    return false;
+  }
+}
+
+const isDeleting = (r: Repository): boolean => r.metadata.deletionTimestamp !== undefined;
+
+export class AccessReconciler implements Reconciler {
+  readonly #d: AccessReconcilerDeps;
+  readonly #now: () => number;
+  readonly #writer: SecretWriter;
+  readonly #status: RepositoryStatusWriter;
+
+  constructor(deps: AccessReconcilerDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#writer = new SecretWriter(deps.api, deps.applier, this.#now);
+    this.#status = new RepositoryStatusWriter(deps.api, deps.events, deps.logger);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const repos = this.#d.caches.repositories.list().filter((r) => registryKeyOf(r) === key);
+    const registry = this.#d.caches.registries.get(key);
+    await this.#addFinalizers(repos);
+    if (!registry || registry.metadata.deletionTimestamp) return this.#registryGone(key, repos);
+    const spec = withDefaults(registry.spec);
+    const ns = registry.metadata.namespace ?? '';
+    const policySecret = this.#d.caches.secrets.get(`${ns}/${childNames(registry.metadata.name, spec).policySecret}`);
+    if (!policySecret) {
+      // The Registry controller creates it; its creation wakes this key again.
+      const message = `waiting for Registry ${key} to create its access policy Secret`;
+      return this.#status.writeRefusals(key, repos, () => ({ accepted: false, reason: REASONS.waitingForRegistry, message }), this.#now());
+    }
+    const storeSecret = this.#d.caches.secrets.get(`${ns}/${storeSecretName({ namespace: ns, name: registry.metadata.name })}`);
+    const before = this.#readStore(registry, storeSecret);
+    const plan = planAccess({
+      registry,
+      registrySpec: spec,
+      repositories: repos,
+      namespaces: this.#d.caches.namespaces.list(),
+      store: before,
+      livePolicy: secretText(policySecret, SECRET_KEYS.policy),
+      now: this.#now(),
+      mint: this.#d.mint ?? generateRobotSecret,
+      propagationDelayMs: this.#d.propagationDelayMs ?? DEFAULT_PROPAGATION_DELAY_MS,
+    });
+    await this.#writeStore(registry, plan, storeSecret);
+    await this.#writePolicy(registry, plan, policySecret);
+    const outcomes = await this.#syncSecrets(key, plan);
+    await this.#status.writeAll(key, repos, plan, outcomes, this.#now());
+    for (const e of credentialEvents(registry, plan, before.robots)) this.#d.events.record(e.object, e.type, e.reason, e.message);
+    if (outcomes.error) throw outcomes.error;
+    await this.#releaseFinalizers(repos);
+    return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  /** Step 1: every Repository carries the finalizer before anything is written on its behalf. */
+  async #addFinalizers(repos: readonly Repository[]): Promise<void> {
+    for (const repo of repos) {
+      const finalizers = repo.metadata.finalizers ?? [];
+      if (isDeleting(repo) || finalizers.includes(REPOSITORY_FINALIZER)) continue;
+      await setFinalizers(this.#d.api, RESOURCES.repository, repo, [...finalizers, REPOSITORY_FINALIZER]);
+    }
+  }
+
+  /** The Registry does not exist (or is being deleted): remove every credential written for it. */
+  async #registryGone(key: string, repos: readonly Repository[]): Promise<void> {
+    await this.#syncServiceAccounts(key, new Map(), new Map());
+    await forEachLimit(this.#ownSecrets(key), WRITE_CONCURRENCY, (s) => this.#writer.delete(s.metadata.namespace ?? '', s.metadata.name));
+    const admissions = admitRepositories(undefined, repos);
+    await this.#status.writeRefusals(key, repos, (k) => admissions.get(k)!, this.#now());
+    await this.#releaseFinalizers(repos);
+  }
+
+  #readStore(registry: Registry, secret: KubeObject | undefined): CredentialStore {
+    const ownedByThisRegistry = secret?.metadata.ownerReferences?.some((o) => o.uid === registry.metadata.uid) ?? false;
+    try {
+      return parseStore(ownedByThisRegistry ? secretText(secret, STORE_KEY) : undefined);
+    } catch (err) {
+      this.#d.logger.error('the credential store is unreadable; issuing new credentials', { registry: objectKey(registry), error: (err as Error).message });
+      return parseStore(undefined);
+    }
+  }
+
+  /** Step 2: the credential store, written only when its text changes (created only once it holds something). */
+  async #writeStore(registry: Registry, plan: AccessPlan, storeSecret: KubeObject | undefined): Promise<void> {
+    const desired = buildStoreSecret(registry, plan.credentials.store);
+    if (storeSecret && storeSecret.metadata.ownerReferences?.every((o) => o.uid !== registry.metadata.uid)) {
+      // Left over from a deleted Registry of the same name (the garbage collector has not removed it yet).
+      throw new Error(`Secret ${desired.metadata.name} belongs to an earlier Registry ${objectKey(registry)}; waiting for its removal`);
+    }
+    const store = plan.credentials.store;
+    const empty = Object.keys(store.robots).length === 0 && Object.keys(store.rotateRequests).length === 0;
+    if (!storeSecret) {
+      if (!empty) await this.#d.api.create(RESOURCES.secret, desired);
+    } else if (secretText(storeSecret, STORE_KEY) !== secretText(desired, STORE_KEY)) {
+      await this.#d.applier.ensure(RESOURCES.secret, desired, storeSecret);
+    }
+  }
+
+  /** Step 3: the policy text, when its meaning changed. */
+  async #writePolicy(registry: Registry, plan: AccessPlan, policySecret: KubeObject): Promise<void> {
+    if (samePolicy(secretText(policySecret, SECRET_KEYS.policy), plan.policyYaml)) return;
+    this.#d.logger.debug('writing the access policy', { registry: objectKey(registry) });
+    await applyPolicyText(this.#d.api, policySecret, SECRET_KEYS.policy, plan.policyYaml);
+  }
+
+  /** Steps 4 and 5: the planned pull and push Secrets, ServiceAccount entries, deletion of Secrets nobody wants. */
+  async #syncSecrets(key: string, plan: AccessPlan): Promise<SecretOutcomes> {
+    const result: SecretOutcomes = { pull: new Map(), push: new Map() };
+    const write = async (desired: KubeObject | undefined, namespace: string, name: string): Promise<SecretResult> => {
+      if (!desired) return { outcome: OUTCOMES.pending, secret: name };
+      try {
+        return { outcome: await this.#writer.ensure(desired, this.#d.caches.secrets.get(`${namespace}/${name}`)), secret: name };
+      } catch (err) {
+        result.error ??= err;
+        return { outcome: OUTCOMES.failed, secret: name, message: (err as Error).message };
+      }
+    };
+    await forEachLimit(plan.pullSecrets, WRITE_CONCURRENCY, async (p) => {
+      result.pull.set(p.namespace, await write(p.object, p.namespace, p.name));
+    });
+    for (const p of plan.pushSecrets) result.push.set(p.repositoryKey, await write(p.object, p.namespace, p.name));
+    const wantedSa = new Map(plan.pullSecrets.map((p) => [p.namespace, p]));
+    await this.#syncServiceAccounts(key, wantedSa, result.pull).catch((err: unknown) => (result.error ??= err));
+    await this.#deleteUnwanted(key, plan).catch((err: unknown) => (result.error ??= err));
+    return result;
+  }
+
+  /** Step 5: each ServiceAccount lists this Registry's pull Secret exactly when it should (only our entries change). */
+  async #syncServiceAccounts(
+    key: string,
+    plans: ReadonlyMap<string, AccessPlan['pullSecrets'][number]>,
+    outcomes: ReadonlyMap<string, SecretResult>,
+  ): Promise<void> {
+    const changes = this.#d.caches.serviceAccounts.list().flatMap((sa) => {
+      const ns = sa.metadata.namespace ?? '';
+      const p = plans.get(ns);
+      const outcome = outcomes.get(ns)?.outcome;
+      const usable = outcome === OUTCOMES.synced || outcome === OUTCOMES.pending;
+      const want = p && usable && p.serviceAccounts.includes(sa.metadata.name) ? p.name : undefined;
+      if (want === undefined && addedPullSecrets(sa)[key] === undefined) return [];
+      const ops = pullSecretPatch(sa, key, want);
+      return ops ? [{ ns, name: sa.metadata.name, ops }] : [];
+    });
+    await forEachLimit(changes, WRITE_CONCURRENCY, (c) => patchServiceAccount(this.#d.api, c.ns, c.name, c.ops));
+  }
+
+  async #deleteUnwanted(key: string, plan: AccessPlan): Promise<void> {
+    const wanted = new Set([...plan.pullSecrets, ...plan.pushSecrets].map((p) => `${p.namespace}/${p.name}`));
+    const unwanted = this.#ownSecrets(key).filter((s) => {
+      const component = s.metadata.labels?.[ACCESS_LABELS.component];
+      return component !== COMPONENTS.credentialStore && !wanted.has(objectKey(s));
+    });
+    await forEachLimit(unwanted, WRITE_CONCURRENCY, (s) => this.#writer.delete(s.metadata.namespace ?? '', s.metadata.name));
+  }
+
+  /** Every Secret this controller wrote for the Registry `key`. */
+  #ownSecrets(key: string): KubeObject[] {
+    const slash = key.indexOf('/');
+    const [namespace, name] = [key.slice(0, slash), key.slice(slash + 1)];
+    return this.#d.caches.secrets.list().filter((s) => {
+      const l = s.metadata.labels ?? {};
+      return l[ACCESS_LABELS.sourceRegistry] === name && l[ACCESS_LABELS.sourceRegistryNamespace] === namespace;
+    });
+  }
+
+  /** Step 6 (last): Repositories being deleted let go, now that everything they wrote is gone. */
+  async #releaseFinalizers(repos: readonly Repository[]): Promise<void> {
+    for (const repo of repos) {
+      const finalizers = repo.metadata.finalizers ?? [];
+      if (!isDeleting(repo) || !finalizers.includes(REPOSITORY_FINALIZER)) continue;
+      await setFinalizers(this.#d.api, RESOURCES.repository, repo, finalizers.filter((f) => f !== REPOSITORY_FINALIZER));
+      this.#status.forget(objectKey(repo));
+      this.#d.logger.info('removed everything a deleted Repository wrote', { repository: objectKey(repo) });
+    }
+  }
+}
