@@ -5,6 +5,9 @@ import { RESOURCES, resourcePath } from '../../../src/kube/resources.js';
 import { nextLeaseSpec } from '../../../src/operator/runtime/leader-election.js';
 import { registryChanged } from '../../../src/operator/registry/controller.js';
 import { registry } from '../operator/registry-fixture.js';
+import { InformerFactory, informerKey } from '../../../src/kube/informer-factory.js';
+import type { KubeApi } from '../../../src/kube/kube-api.js';
+import { silentLogger } from '../../../src/shared/logger.js';
 
 describe('resourcePath', () => {
   test.each<[string, string]>([
@@ -92,4 +95,21 @@ describe('registryChanged (which Registry updates need a reconcile)', () => {
     const next = { ...base, metadata: { ...base.metadata, ...meta }, status };
     expect(registryChanged(base, next)).toBe(expected);
   });
+});
+
+describe('InformerFactory', () => {
+  const factory = new InformerFactory({ api: {} as KubeApi, logger: silentLogger() });
+  test('one informer per resource, namespace and selectors', () => {
+    const a = factory.informer(RESOURCES.secret, { labelSelector: 'x=y' });
+    expect(factory.informer(RESOURCES.secret, { labelSelector: 'x=y' })).toBe(a);
+    expect(factory.informer(RESOURCES.secret, { labelSelector: 'x=y', namespace: 'n' })).not.toBe(a);
+    expect(factory.informer(RESOURCES.secret, { fieldSelector: 'metadata.name=p' })).not.toBe(a);
+    expect(factory.informer(RESOURCES.service, { labelSelector: 'x=y' })).not.toBe(a);
+    expect(factory.all()).toHaveLength(4);
+  });
+
+  test.each<[Parameters<typeof informerKey>[1], string]>([
+    [{}, 'secrets.|||'],
+    [{ namespace: 'a', labelSelector: 'l=1', fieldSelector: 'metadata.name=p' }, 'secrets.|a|l=1|metadata.name=p'],
+  ])('key of %j is %s', (scope, key) => expect(informerKey(RESOURCES.secret, scope)).toBe(key));
 });
