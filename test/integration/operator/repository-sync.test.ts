@@ -107,6 +107,26 @@ describe('drift', () => {
   });
 });
 
+describe('one owner per object, one writer per field', () => {
+  test("the policy Secret: the Registry controller applies the object without data, the access controller only its content", async () => {
+    const secret = (await getJson(['secret', `${REGISTRY}-policy`, '-n', REGISTRY_NS, '--show-managed-fields']))!;
+    const applies = (secret.metadata.managedFields as Obj[]).filter((m) => m.operation === 'Apply');
+    const fields = (manager: string): Obj | undefined => applies.find((m) => m.manager === manager)?.fieldsV1;
+    expect(fields('berth-access')).toEqual({ 'f:data': { 'f:policy.yaml': {} } });
+    expect(fields('berth')).toMatchObject({ 'f:metadata': { 'f:ownerReferences': expect.anything(), 'f:labels': expect.anything() } });
+    expect(fields('berth')!['f:data']).toBeUndefined();
+  });
+
+  test("the registry pods' ServiceAccount, Role and RoleBinding are owned by the Registry and applied by one manager", async () => {
+    const uid = (await getJson(['registry', REGISTRY, '-n', REGISTRY_NS]))!.metadata.uid;
+    for (const [kind, name] of [['serviceaccount', `${REGISTRY}-registry`], ['role', `${REGISTRY}-policy-reader`], ['rolebinding', `${REGISTRY}-policy-reader`]]) {
+      const obj = (await getJson([kind!, name!, '-n', REGISTRY_NS, '--show-managed-fields']))!;
+      expect(obj.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Registry', uid, controller: true })]);
+      expect((obj.metadata.managedFields as Obj[]).filter((m) => m.operation === 'Apply').map((m) => m.manager)).toEqual(['berth']);
+    }
+  });
+});
+
 describe('refusals', () => {
   test.each<[string, object, string, RegExp]>([
     ['a path under another namespace', { path: 'team-b/api' }, 'PathNotAllowed', /namespace team-a may claim only paths matching team-a\/\*\*/],
