@@ -44,8 +44,14 @@ export class KubeApi {
     return { items, resourceVersion };
   }
 
+  /** Creates an object; its fields are recorded as the field manager "berth"'s (as its applies are). */
   create<T extends KubeObject>(rt: ResourceType, obj: T): Promise<T> {
-    return this.client.request<T>({ method: 'POST', path: resourcePath(rt, obj.metadata.namespace), body: obj });
+    return this.client.request<T>({
+      method: 'POST',
+      path: resourcePath(rt, obj.metadata.namespace),
+      query: { fieldManager: FIELD_MANAGER },
+      body: obj,
+    });
   }
 
   /** Replaces an object; its metadata.resourceVersion makes this an optimistic-concurrency write (409 on a race). */
