@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../shared/logger.js';
 import type { KubeApi } from '../../kube/kube-api.js';
 import { objectKey, type KubeObject } from '../../kube/objects.js';
-import { RESOURCES } from '../../kube/resources.js';
+import { RESOURCES, type ResourceType } from '../../kube/resources.js';
 import type { InformerFactory } from '../../kube/informer-factory.js';
 import { Applier } from '../runtime/applier.js';
 import { Controller } from '../runtime/controller.js';
@@ -62,7 +62,7 @@ export function registryKeyOfSecret(secret: KubeObject): string | undefined {
 }
 
 function informersOf(o: AccessControllerOptions): AccessCaches {
-  const informer = <T extends KubeObject>(rt: (typeof RESOURCES)[keyof typeof RESOURCES]) => o.informers.informer<T>(rt, watchScope(rt, o.watchNamespace));
+  const informer = <T extends KubeObject>(rt: ResourceType) => o.informers.informer<T>(rt, watchScope(rt, o.watchNamespace));
   return {
     registries: informer<Registry>(RESOURCES.registry),
     repositories: informer<Repository>(RESOURCES.repository),
