@@ -3,7 +3,8 @@
  * controller uses on it, and why. From it are derived:
  * - the ClusterRoles of `deploy/rbac/20-cluster-role.yaml` (Registry controller) and
  *   `deploy/rbac/21-cluster-role-repositories.yaml` (access controller), and the leader-election Role of
- *   `30-leader-election-role.yaml` (`npm run generate:rbac` writes them; a unit test fails when they differ);
+ *   `30-leader-election-role.yaml` (`npm run generate:rbac` writes them and copies them into charts/berth/files/rbac;
+ *   a unit test fails when deploy/rbac differs, the chart tests when the copies do);
  * - the informers both controllers share ({@link watchScope}: one per watched resource, its verbs get, list, watch);
  * - {@link CHILD_RESOURCES}, the children the Registry controller applies and watches.
  */
