@@ -12,32 +12,19 @@
  * ```
  */
 import { matchesPattern } from '../../shared/policy-match.js';
+import { tenancyDefaults, type Tenancy } from '../../shared/schemas/registry.js';
 import type { Registry } from '../registry/types.js';
 
-export interface TenancyGrant {
-  namespaces: string[];
-  paths: string[];
-}
+export type { Tenancy } from '../../shared/schemas/registry.js';
 
-export interface Tenancy {
-  /** Whether each namespace may claim `<namespace>/**`. */
-  namespacePaths: boolean;
-  grants: TenancyGrant[];
-}
-
-export const DEFAULT_TENANCY: Tenancy = { namespacePaths: true, grants: [] };
-
-/** The tenancy of a Registry with defaults filled in (the CRD schema has checked the shapes). */
-export function tenancyOf(registry: Registry): Tenancy {
-  const raw = (registry.spec as { tenancy?: { namespacePaths?: boolean; grants?: Array<Partial<TenancyGrant>> } } | undefined)?.tenancy;
-  return {
-    namespacePaths: raw?.namespacePaths ?? DEFAULT_TENANCY.namespacePaths,
-    grants: (raw?.grants ?? []).map((g) => ({ namespaces: g.namespaces ?? [], paths: g.paths ?? [] })),
-  };
+/** The tenancy of a Registry with the schema's defaults filled in (the CRD schema has checked the shapes). */
+export function tenancyOf(registry: Registry): Required<Tenancy> {
+  const t = tenancyDefaults(registry.spec?.tenancy);
+  return { ...t, grants: t.grants ?? [] };
 }
 
 /** The path patterns `namespace` may claim. */
-export function allowedPatterns(tenancy: Tenancy, namespace: string): string[] {
+export function allowedPatterns(tenancy: Required<Tenancy>, namespace: string): string[] {
   const patterns = tenancy.namespacePaths ? [`${namespace}/**`] : [];
   for (const grant of tenancy.grants) {
     if (grant.namespaces.includes(namespace) || grant.namespaces.includes('*')) patterns.push(...grant.paths);
@@ -46,6 +33,6 @@ export function allowedPatterns(tenancy: Tenancy, namespace: string): string[] {
 }
 
 /** Whether `namespace` may claim `path`. */
-export function pathAllowed(tenancy: Tenancy, namespace: string, path: string): boolean {
+export function pathAllowed(tenancy: Required<Tenancy>, namespace: string, path: string): boolean {
   return allowedPatterns(tenancy, namespace).some((p) => matchesPattern(p, path));
 }

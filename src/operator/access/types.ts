@@ -3,47 +3,17 @@
  * `deploy/crds/berth.dev_repositories.yaml`), and the names, labels and annotations the credential machinery puts
  * on what it writes.
  */
-import type { PolicyAction } from '../../shared/policy.js';
 import type { KubeObject } from '../../kube/objects.js';
 import type { Condition } from '../../kube/conditions.js';
+import { resolveRepositorySpec, type RepositorySpec, type RepositorySpecInput, type RepositoryStatus as StatusSchema } from '../../shared/schemas/repository.js';
 
-/** A Kubernetes label selector (`matchLabels` and `matchExpressions`, all of which must hold). */
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
-}
+export type { LabelSelector, PullSecretSpec, RepositorySpec } from '../../shared/schemas/repository.js';
 
-export interface PullSecretSpec {
-  namespaces: string[];
-  namespaceSelector?: LabelSelector;
-  excludeNamespaces: string[];
-  secretName?: string;
-  serviceAccounts: string[];
-}
-
-export interface RepositorySpec {
-  registryRef: { name: string; namespace: string };
-  path: string;
-  visibility: 'Private' | 'Public';
-  access: Array<{ robots: string[]; users: string[]; actions: PolicyAction[] }>;
-  /** Undefined: no namespace gets a pull Secret. */
-  pullSecret?: PullSecretSpec;
-  pushCredentials: { enabled: boolean; secretName?: string };
-  rotation: { interval?: string; overlap: string };
-}
-
-export interface RepositoryStatus {
-  observedGeneration?: number;
-  syncedNamespaces?: number;
-  lastRotationTime?: string;
-  conditions?: Condition[];
-}
-
-type Loose<T> = { [K in keyof T]?: T[K] extends Array<infer U> ? Array<Partial<U>> : T[K] extends object ? Loose<T[K]> : T[K] };
+export type RepositoryStatus = Omit<StatusSchema, 'conditions'> & { conditions?: Condition[] };
 
 /** A Repository as the API returns it; fields the CRD defaults may be missing on objects that never went through it. */
 export interface Repository extends KubeObject {
-  spec?: Loose<RepositorySpec>;
+  spec?: Partial<RepositorySpecInput>;
   status?: RepositoryStatus;
 }
 
@@ -57,28 +27,9 @@ export interface ServiceAccount extends KubeObject {
   imagePullSecrets?: Array<{ name?: string }>;
 }
 
-/** The CRD's defaults, in one place for the TypeScript side. */
-export const REPOSITORY_DEFAULTS = { visibility: 'Private', overlap: '10m' } as const;
-
 /** The spec with every default filled in; the Registry reference resolved against the Repository's namespace (pure). */
 export function repositorySpec(repo: Repository): RepositorySpec {
-  const s = repo.spec ?? {};
-  const ps = s.pullSecret;
-  return {
-    registryRef: { name: s.registryRef?.name ?? '', namespace: s.registryRef?.namespace || (repo.metadata.namespace ?? '') },
-    path: s.path ?? '',
-    visibility: s.visibility ?? REPOSITORY_DEFAULTS.visibility,
-    access: (s.access ?? []).map((a) => ({ robots: a.robots ?? [], users: a.users ?? [], actions: a.actions ?? [] })),
-    pullSecret: ps && {
-      namespaces: ps.namespaces ?? [],
-      namespaceSelector: ps.namespaceSelector as LabelSelector | undefined,
-      excludeNamespaces: ps.excludeNamespaces ?? [],
-      secretName: ps.secretName || undefined,
-      serviceAccounts: ps.serviceAccounts ?? [],
-    },
-    pushCredentials: { enabled: s.pushCredentials?.enabled ?? false, secretName: s.pushCredentials?.secretName || undefined },
-    rotation: { interval: s.rotation?.interval || undefined, overlap: s.rotation?.overlap || REPOSITORY_DEFAULTS.overlap },
-  };
+  return resolveRepositorySpec(repo.spec, repo.metadata.namespace ?? '');
 }
 
 /** `namespace/name` of the Registry a Repository belongs to. */

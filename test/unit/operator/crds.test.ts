@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { REGISTRY_DEFAULTS } from '../../../src/operator/registry/types.js';
+import { withDefaults } from '../../../src/operator/registry/types.js';
 import { REPO_ROOT } from '../../helpers/berth-process.js';
 
 type Schema = { type?: string; description?: string; default?: unknown; properties?: Record<string, Schema>; items?: Schema; additionalProperties?: Schema | boolean };
@@ -37,17 +37,17 @@ describe('CRDs', () => {
 
   test('the Registry defaults in the CRD are the ones the operator assumes', () => {
     const spec = schemaOf('berth.dev_registries.yaml').properties!.spec!.properties!;
-    const d = REGISTRY_DEFAULTS;
+    const d = withDefaults({ expose: { ingress: {} } });
     expect(spec.replicas!.default).toBe(d.replicas);
     expect(spec.imagePullPolicy!.default).toBe(d.imagePullPolicy);
     expect(spec.logLevel!.default).toBe(d.logLevel);
     expect(spec.storage!.properties!.size!.default).toBe(d.storage.size);
     expect(spec.storage!.properties!.accessModes!.default).toEqual(d.storage.accessModes);
     expect(spec.storage!.properties!.reclaimPolicy!.default).toBe(d.storage.reclaimPolicy);
-    expect(spec.expose!.properties!.service!.properties!.type!.default).toBe(d.service.type);
-    expect(spec.expose!.properties!.service!.properties!.port!.default).toBe(d.service.port);
-    expect(spec.expose!.properties!.ingress!.properties!.enabled!.default).toBe(d.ingressEnabled);
-    expect(spec.auth!.properties!.tokenTtl!.default).toBe(d.tokenTtl);
+    expect(spec.expose!.properties!.service!.properties!.type!.default).toBe(d.expose.service.type);
+    expect(spec.expose!.properties!.service!.properties!.port!.default).toBe(d.expose.service.port);
+    expect(spec.expose!.properties!.ingress!.properties!.enabled!.default).toBe(d.expose.ingress!.enabled);
+    expect(spec.auth!.properties!.tokenTtl!.default).toBe(d.auth.tokenTtl);
     expect(spec.resources!.default).toEqual(d.resources);
   });
 });
