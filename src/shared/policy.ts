@@ -27,6 +27,8 @@
  * catalog: [user:alice]                              # who may list /v2/_catalog (filtered by pull access)
  * ```
  */
+import type { Static } from '@sinclair/typebox';
+import type { PolicyRobotSchema, PolicyRuleSchema, PolicyUserSchema } from './schemas/policy.js';
 
 /** Actions a rule can grant on a repository. `*` in a rule is shorthand for all three. */
 export const POLICY_ACTIONS = ['pull', 'push', 'delete'] as const;
@@ -42,40 +44,15 @@ export const GROUP_PRINCIPALS = {
 
 export const POLICY_VERSION = 1;
 
-export interface PolicyUser {
-  name: string;
-  /** `$scrypt$ln=…,r=…,p=…$salt$hash` (from `berth passwd`) or bcrypt `$2a$`/`$2b$`/`$2y$` (from htpasswd). */
-  passwordHash: string;
-  description?: string;
-}
+export type { PolicyRobot, PolicyRobotSecret, PolicyUser } from './schemas/policy.js';
 
-export interface PolicyRobotSecret {
-  /** `sha256:<hex>` of the secret: robot secrets are random and long, so a fast hash is enough. */
-  hash: string;
-  /** RFC 3339 time after which this secret no longer logs in (rotation overlap). */
-  expires?: string;
-}
+/** A rule with `*` expanded: the actions it grants. */
+export type PolicyRule = Omit<Static<typeof PolicyRuleSchema>, 'actions'> & { actions: PolicyAction[] };
 
-export interface PolicyRobot {
-  name: string;
-  secrets: PolicyRobotSecret[];
-  /** RFC 3339 time after which the robot can neither log in nor use tokens it holds. */
-  expires?: string;
-  description?: string;
-}
-
-export interface PolicyRule {
-  /** Repository name patterns: `*` matches within one path component, a `**` component any number of them. */
-  repositories: string[];
-  /** `everyone`, `authenticated`, `user:NAME`, `robot:NAME`. */
-  principals: string[];
-  actions: PolicyAction[];
-  description?: string;
-}
-
+/** A validated policy (the schema of the document is `PolicyDocumentSchema`; htpasswd users are among `users`). */
 export interface AccessPolicy {
-  users: PolicyUser[];
-  robots: PolicyRobot[];
+  users: Static<typeof PolicyUserSchema>[];
+  robots: Static<typeof PolicyRobotSchema>[];
   rules: PolicyRule[];
   /** Principals allowed `registry:catalog:*`. */
   catalog: string[];
