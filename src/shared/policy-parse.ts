@@ -8,20 +8,12 @@
 import { parse as parseYaml } from 'yaml';
 import { GROUP_PRINCIPALS, PASSWORD_HASH, POLICY_ACTIONS, PolicyError, type AccessPolicy, type PolicyAction, type PolicyRule, type PolicyUser } from './policy.js';
 import { POLICY_WORDING, PolicyDocumentSchema, type PolicyDocument } from './schemas/policy.js';
-import { firstProblem, problemAt } from './schemas/validate.js';
+import { firstProblem, problemAt, withoutNulls } from './schemas/validate.js';
 
 export interface ParsedPolicy {
   policy: AccessPolicy;
   /** Things that are allowed but probably not meant (a rule naming an account the policy does not define). */
   warnings: string[];
-}
-
-/** `null` mapping values dropped (YAML's empty value means absent) and dates as RFC 3339 text (pure). */
-function normalized(raw: unknown): unknown {
-  if (raw instanceof Date) return raw.toISOString();
-  if (Array.isArray(raw)) return raw.map(normalized);
-  if (typeof raw !== 'object' || raw === null) return raw;
-  return Object.fromEntries(Object.entries(raw).flatMap(([k, v]) => (v === null ? [] : [[k, normalized(v)]])));
 }
 
 /** `name:hash` lines of an htpasswd file; only bcrypt lines (`htpasswd -B`), as Distribution requires too. */
@@ -79,7 +71,7 @@ function warningsFor(policy: AccessPolicy): string[] {
 
 /** Validates parsed policy data; throws {@link PolicyError} naming the first bad field. */
 export function parsePolicy(raw: unknown): ParsedPolicy {
-  const doc = normalized(raw);
+  const doc = withoutNulls(raw);
   const problem = firstProblem(PolicyDocumentSchema, doc, POLICY_WORDING);
   if (problem) throw new PolicyError(problem.field, problem.message);
   const d = (doc ?? {}) as PolicyDocument;

@@ -1,11 +1,12 @@
 /**
  * The `berth serve` configuration the operator renders for a Registry's pods (input of `parseConfig` in
- * `src/registry/config.ts`), and the paths where the pod finds its files.
+ * `src/shared/registry-config.ts`, typed by the same schema), and the paths where the pod finds its files.
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Endpoint } from './naming.js';
 import { REGISTRY_PORT } from './naming.js';
+import type { RegistryConfigFile } from '../../shared/schemas/registry-config.js';
 import type { RegistrySpec } from './types.js';
 
 /** Where the projected configuration volume is mounted, and the files in it. */
@@ -33,7 +34,7 @@ export const TOKEN_ISSUER = 'berth';
  * (watched: a change applies at once) instead of from the mounted file.
  */
 export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint, policySecret?: { namespace: string; name: string }): string {
-  const config = {
+  const config: RegistryConfigFile = {
     http: { addr: `0.0.0.0:${REGISTRY_PORT}`, externalUrl: endpoint.url },
     storage: { root: POD_PATHS.storage },
     log: { level: spec.logLevel },

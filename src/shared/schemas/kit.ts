@@ -60,29 +60,30 @@ export type Defaulted<S extends TSchema> = S extends TObject<infer P> ? Defaulte
  * defaults apply inside the result too. A present value is never merged with its default. Empty optional strings
  * are removed first (Kubernetes' "empty means unset"), so they get their default or stay unset.
  */
-function defaulted(schema: TSchema, value: unknown): unknown {
-  if (Array.isArray(value)) return schema.items ? value.map((v) => defaulted(schema.items as TSchema, v)) : value;
+function defaulted(schema: TSchema, value: unknown, unsetEmpty: boolean): unknown {
+  if (Array.isArray(value)) return schema.items ? value.map((v) => defaulted(schema.items as TSchema, v, unsetEmpty)) : value;
   if (typeof value !== 'object' || value === null || !schema.properties) return value;
   const properties = schema.properties as TProperties;
   const required = new Set<string>(schema.required ?? []);
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     const child = properties[key];
-    if (!(child && v === '' && child.type === 'string' && !required.has(key))) out[key] = v;
+    if (!(unsetEmpty && child && v === '' && child.type === 'string' && !required.has(key))) out[key] = v;
   }
   for (const [key, child] of Object.entries(properties)) {
     if (out[key] === undefined && 'default' in child) out[key] = structuredClone(child.default);
-    if (out[key] !== undefined) out[key] = defaulted(child, out[key]);
+    if (out[key] !== undefined) out[key] = defaulted(child, out[key], unsetEmpty);
   }
   return out;
 }
 
 /**
  * `value` with every default of `schema` filled in, as the API server does for a custom resource (see
- * {@link defaulted}). Pure: `value` is not changed. The shapes are trusted (the API server checked them).
+ * {@link defaulted}; `unsetEmpty: false` keeps empty strings). Pure: `value` is not changed. The shapes are
+ * trusted (the API server, or a validation, checked them).
  */
-export function applyDefaults<S extends TSchema>(schema: S, value: unknown): Defaulted<S> {
-  return defaulted(schema, value ?? {}) as Defaulted<S>;
+export function applyDefaults<S extends TSchema>(schema: S, value: unknown, unsetEmpty = true): Defaulted<S> {
+  return defaulted(schema, value ?? {}, unsetEmpty) as Defaulted<S>;
 }
 
 /** A schema as plain JSON Schema: TypeBox's symbol-keyed bookkeeping removed (pure). */

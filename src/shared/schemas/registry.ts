@@ -5,11 +5,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Default, MapOf, StringEnum, applyDefaults, type Defaulted } from './kit.js';
 import { Conditions, KubeObjectSchema, ObservedGeneration } from './k8s.js';
+import { LOG_LEVELS } from './registry-config.js';
 import { ExposeSchema, ResourcesSchema, StorageSchema, TenancySchema, TolerationSchema } from './registry-parts.js';
 
 export { ACCESS_MODES, type AccessMode } from './registry-parts.js';
 
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 export const RegistrySpecSchema = Type.Object(
   {

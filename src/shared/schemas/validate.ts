@@ -111,6 +111,14 @@ export function problemAt(schema: TSchema, v: unknown, path: string, w: Wording)
   return message === undefined ? undefined : { field: path, message };
 }
 
+/** `null` mapping values dropped (YAML's empty value means absent) and dates as RFC 3339 text (pure). */
+export function withoutNulls(raw: unknown): unknown {
+  if (raw instanceof Date) return raw.toISOString();
+  if (Array.isArray(raw)) return raw.map(withoutNulls);
+  if (typeof raw !== 'object' || raw === null) return raw;
+  return Object.fromEntries(Object.entries(raw).flatMap(([k, v]) => (v === null ? [] : [[k, withoutNulls(v)]])));
+}
+
 /** The first problem of a whole document (absent counts as an empty mapping), or undefined (pure). */
 export function firstProblem(schema: TSchema, document: unknown, w: Wording): Problem | undefined {
   return problemAt(schema, document ?? {}, w.root, w);

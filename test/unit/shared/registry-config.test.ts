@@ -6,6 +6,50 @@ describe('parseConfig', () => {
     expect(parseConfig({})).toEqual(DEFAULT_CONFIG);
   });
 
+  test('the defaults (from the schema)', () => {
+    expect(DEFAULT_CONFIG).toEqual({
+      http: {
+        addr: '127.0.0.1:5000',
+        externalUrl: '',
+        trustProxy: false,
+        headersTimeoutMs: 60_000,
+        bodyIdleTimeoutMs: 60_000,
+        keepAliveTimeoutMs: 75_000,
+        maxConnections: 2000,
+        maxConnectionsPerAddress: 200,
+      },
+      storage: { driver: 'filesystem', root: './data', uploadPurge: { maxAgeMs: 24 * 3600_000, intervalMs: 3600_000 } },
+      limits: { manifestMaxBytes: 4 * 1024 * 1024, referrersPageMaxBytes: 1024 * 1024 },
+      log: { level: 'info' },
+      auth: undefined,
+    });
+    expect(parseConfig({ auth: { issuer: '', service: null } }).auth).toEqual({
+      issuer: 'berth',
+      service: 'berth-registry',
+      realm: '',
+      tokenTtlMs: 5 * 60_000,
+      signingKeyFile: 'signing-key.pem',
+      verificationKeyFiles: [],
+      policyFile: 'policy.yaml',
+      failedLoginsPerMinute: 10,
+      maxConcurrentLoginsPerAddress: 4,
+      maxConcurrentLoginsPerAccount: 2,
+      loginLockoutMaxMs: 15 * 60_000,
+    });
+  });
+
+  test.each<[string, unknown, string]>([
+    ['a bad duration', { storage: { uploadPurge: { maxAge: 'forever' } } }, 'config: storage.uploadPurge.maxAge: must be a duration such as 90s, 5m or 24h'],
+    ['an unknown field', { http: { adr: 'x' } }, 'config: http.adr: unknown field (allowed: addr, externalUrl, trustProxy, headersTimeout, bodyIdleTimeout, keepAliveTimeout, maxConnections, maxConnectionsPerAddress)'],
+    ['a bad log level', { log: { level: 'loud' } }, 'config: log.level: must be one of error, warn, info, debug'],
+    ['a zero limit', { limits: { manifestMaxBytes: 0 } }, 'config: limits.manifestMaxBytes: must be a positive whole number'],
+    ['an empty root', { storage: { root: '' } }, 'config: storage.root: must not be empty'],
+    ['a short token lifetime', { auth: { tokenTtl: 30 } }, 'config: auth.tokenTtl: must be at least 60s (clients clamp shorter tokens)'],
+    ['a policySecret without a namespace', { auth: { policySecret: { name: 'p' } } }, 'config: auth.policySecret.namespace: must be a namespace name'],
+  ])('%s: the message says what is wrong', (_name, raw, message) => {
+    expect(() => parseConfig(raw)).toThrow(message);
+  });
+
   test('a full config', () => {
     const c = parseConfig({
       http: { addr: '0.0.0.0:5000', externalUrl: 'https://reg.example.com/', trustProxy: true },

@@ -1,0 +1,193 @@
+/**
+ * The `berth serve` configuration file (see `src/shared/registry-config.ts` for an example): its one schema, with
+ * the defaults and the sentence each field's problem is reported with. `parseConfig` validates with it; the operator
+ * builds its rendered config as a {@link RegistryConfigFile}, so a field it gets wrong fails to compile.
+ */
+import { FormatRegistry, Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
+import { parseDuration } from '../duration.js';
+import { Default, StringEnum, type Defaulted } from './kit.js';
+import type { Wording } from './validate.js';
+
+FormatRegistry.Set('duration', (s) => (parseDuration(s) ?? 0) > 0);
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+/** The storage drivers `storage.driver` can name. */
+export const STORAGE_DRIVERS = ['filesystem', 'memory'] as const;
+export type StorageDriverName = (typeof STORAGE_DRIVERS)[number];
+
+const DURATION = 'must be a duration such as 90s, 5m or 24h';
+
+/**
+ * A duration as text (`90s`, `1h30m`) or a number of seconds. The parsed config holds it in milliseconds, as
+ * `<name>Ms` ({@link WithMs}, {@link durationsToMs}).
+ */
+const Duration = (description: string) =>
+  Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.String({ format: 'duration' })], { errorMessage: DURATION, description });
+
+const isDuration = (schema: TSchema): boolean => Array.isArray(schema.anyOf) && schema.anyOf.some((s: TSchema) => s.format === 'duration');
+
+type IsDuration<V> = [V] extends [string | number] ? ([string | number] extends [V] ? true : false) : false;
+/** `T` with every duration field `x` (text or seconds) replaced by `xMs` (milliseconds). */
+export type WithMs<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T as IsDuration<T[K]> extends true ? `${K & string}Ms` : K]: IsDuration<T[K]> extends true ? number : WithMs<T[K]> }
+    : T;
+
+/** A validated value with its durations in milliseconds, as `<name>Ms` (pure; walks the schema). */
+export function durationsToMs<S extends TSchema, T>(schema: S, value: T): WithMs<T> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !schema.properties) return value as WithMs<T>;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const child = (schema.properties as TProperties)[key];
+    if (child && isDuration(child)) out[`${key}Ms`] = typeof v === 'number' ? v * 1000 : parseDuration(v as string);
+    else out[key] = child ? durationsToMs(child, v) : v;
+  }
+  return out as WithMs<T>;
+}
+
+const PositiveInt = (description: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
+
+/** A section of the file: optional, `{}` when absent (so its own defaults apply), no unknown fields. */
+function Section<T extends TProperties>(properties: T, description: string) {
+  const section = Type.Object(properties, { additionalProperties: false, description });
+  return Default(section, {} as Static<typeof section>);
+}
+
+export const PolicySecretSchema = Type.Object(
+  {
+    namespace: Type.String({ maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', errorMessage: 'must be a namespace name' }),
+    name: Type.String({
+      maxLength: 253,
+      pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+      errorMessage: 'must be a Secret name',
+    }),
+    key: Default(Type.String({ pattern: '^[-._a-zA-Z0-9]{1,253}$', errorMessage: 'must be a Secret key (letters, digits, - _ .)' }), 'policy.yaml'),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "In a cluster: read the policy from this key of a Secret through the Kubernetes API (watched, so a change applies at once) instead of policyFile. Credentials: $KUBECONFIG, else the pod's ServiceAccount.",
+  },
+);
+
+export const AuthSchema = Type.Object(
+  {
+    issuer: Default(Type.String(), 'berth'),
+    service: Default(Type.String({ description: 'The token audience (`service` in challenges).' }), 'berth-registry'),
+    realm: Default(Type.String({ description: 'Absolute token URL; empty: `<externalUrl>/token`.' }), ''),
+    tokenTtl: Default(Duration('Lifetime of issued tokens; at least 60s.'), '5m'),
+    signingKeyFile: Default(Type.String({ description: 'PEM private key; generated on first start when absent.' }), 'signing-key.pem'),
+    verificationKeyFiles: Default(
+      Type.Array(Type.String({ typeMessage: 'must be a list of file paths' }), {
+        errorMessage: 'must be a list of file paths',
+        description: 'Extra PEM public keys (or JWKS files) still accepted for verification during a key rotation.',
+      }),
+      [],
+    ),
+    policyFile: Default(Type.String({ description: 'YAML access policy, reloaded when the file changes.' }), 'policy.yaml'),
+    policySecret: Type.Optional(PolicySecretSchema),
+    failedLoginsPerMinute: Default(
+      PositiveInt(
+        'Failed logins allowed a minute per client address, per account from addresses it never logged in from, and (without a success in between) per account and address, before 429.',
+      ),
+      10,
+    ),
+    maxConcurrentLoginsPerAddress: Default(
+      PositiveInt('Password checks running at once for one client address; more get 429 at once.'),
+      4,
+    ),
+    maxConcurrentLoginsPerAccount: Default(
+      PositiveInt('Password checks running at once for one account from addresses it never logged in from; more get 429.'),
+      2,
+    ),
+    loginLockoutMax: Default(Duration('Lockouts of one account from one address grow 1, 2, 4… minutes up to this.'), '15m'),
+  },
+  { additionalProperties: false, description: "The embedded token service. Absent: every request is allowed (no auth, like Distribution's default)." },
+);
+
+export const RegistryConfigSchema = Type.Object(
+  {
+    http: Section(
+      {
+        addr: Default(Type.String({ description: 'host:port to listen on; port 0 picks a free port.' }), '127.0.0.1:5000'),
+        externalUrl: Default(
+          Type.String({ description: 'The URL clients use to reach this registry (token realm, pull Secrets). Empty: derived from requests.' }),
+          '',
+        ),
+        trustProxy: Default(
+          Type.Boolean({
+            description:
+              'Behind one trusted proxy: honour X-Forwarded-Proto/Host for the external URL and X-Forwarded-For for the client address (login limits). The per-address connection cap then does not apply (every peer is the proxy).',
+          }),
+          false,
+        ),
+        headersTimeout: Default(Duration("How long a client may take to send a request's headers (also: a new connection that sends nothing)."), '60s'),
+        bodyIdleTimeout: Default(
+          Duration('How long a request body may go without a byte arriving; an upload that keeps sending is never cut.'),
+          '60s',
+        ),
+        keepAliveTimeout: Default(Duration('How long an idle keep-alive connection stays open after a response.'), '75s'),
+        maxConnections: Default(PositiveInt('Open client connections at most, in total.'), 2000),
+        maxConnectionsPerAddress: Default(PositiveInt('Open client connections at most from one address (not applied with trustProxy).'), 200),
+      },
+      'Where the registry listens and how clients reach it.',
+    ),
+    storage: Section(
+      {
+        driver: Default(
+          StringEnum(STORAGE_DRIVERS, {
+            description: "Where the bytes live: a folder (filesystem, the default) or this process's memory (memory, for tests).",
+          }),
+          'filesystem',
+        ),
+        root: Default(
+          Type.String({ minLength: 1, description: 'Directory that holds blobs, repositories and upload sessions (filesystem driver).' }),
+          './data',
+        ),
+        uploadPurge: Section(
+          {
+            maxAge: Default(Duration('Upload sessions untouched for longer than this are purged.'), '24h'),
+            interval: Default(Duration('How often upload sessions are purged.'), '1h'),
+          },
+          'Purging of abandoned upload sessions.',
+        ),
+      },
+      'Where the bytes live.',
+    ),
+    limits: Section(
+      {
+        manifestMaxBytes: Default(PositiveInt('Largest manifest accepted, in bytes.'), 4 * 1024 * 1024),
+        referrersPageMaxBytes: Default(
+          PositiveInt('A referrers page holds at most this many bytes of descriptors (at least one); the rest is on the next page.'),
+          1024 * 1024,
+        ),
+      },
+      'Request limits.',
+    ),
+    log: Section({ level: Default(StringEnum(LOG_LEVELS), 'info') }, 'Logging.'),
+    auth: Type.Optional(AuthSchema),
+  },
+  { additionalProperties: false },
+);
+
+/** A configuration file as written (what the operator renders). */
+export type RegistryConfigFile = Static<typeof RegistryConfigSchema>;
+/** A configuration file with every default filled in. */
+export type RegistryConfigDefaulted = Defaulted<typeof RegistryConfigSchema>;
+
+/** How config problems are worded (`config: storage.uploadPurge.maxAge: must be a duration such as 90s, 5m or 24h`). */
+export const CONFIG_WORDING: Wording = {
+  root: '(root)',
+  qualifyUnknownRootFields: false,
+  typeMessages: {
+    string: 'must be a string',
+    boolean: 'must be true or false',
+    integer: 'must be a positive whole number',
+    number: 'must be a number',
+    object: 'must be a mapping',
+    array: 'must be a list',
+  },
+  emptyMessage: 'must not be empty',
+};
