@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # Build step of scripts/dev-cluster.sh (sourced, not run directly).
 #
-# Builds kube-apiserver, kube-controller-manager and kubectl from the Go module
-# k8s.io/kubernetes, and etcd from go.etcd.io/etcd/server/v3, into
-# "$K8S_BIN_DIR". A plain `go install k8s.io/kubernetes/...@vX` fails because
+# Builds kube-apiserver, kube-controller-manager, kubectl and the node's
+# kubelet, kube-scheduler and kube-proxy from the Go module k8s.io/kubernetes,
+# etcd from go.etcd.io/etcd/server/v3, and the node's dynamic provisioner from
+# github.com/rancher/local-path-provisioner, into "$K8S_BIN_DIR". A plain `go install k8s.io/kubernetes/...@vX` fails because
 # that module's go.mod requires its staging modules at v0.0.0 and resolves them
 # with replace directives, which Go ignores in a dependency. So we generate a
 # small wrapper module that requires k8s.io/kubernetes and replaces every
@@ -39,6 +40,9 @@ k8s_write_wrapper() {
     echo "	k8s.io/kubernetes/cmd/kube-apiserver"
     echo "	k8s.io/kubernetes/cmd/kube-controller-manager"
     echo "	k8s.io/kubernetes/cmd/kubectl"
+    echo "	k8s.io/kubernetes/cmd/kubelet"
+    echo "	k8s.io/kubernetes/cmd/kube-scheduler"
+    echo "	k8s.io/kubernetes/cmd/kube-proxy"
     echo "	go.etcd.io/etcd/server/v3"
     echo ")"
   } >"$dir/go.mod"
@@ -85,8 +89,14 @@ k8s_build() {
       k8s.io/kubernetes/cmd/kube-apiserver \
       k8s.io/kubernetes/cmd/kube-controller-manager \
       k8s.io/kubernetes/cmd/kubectl
+    # the node (scripts/dev-cluster.sh start --node)
+    go build -trimpath -ldflags "$(k8s_ldflags)" -o "${K8S_BIN_DIR}.tmp/" \
+      k8s.io/kubernetes/cmd/kubelet \
+      k8s.io/kubernetes/cmd/kube-scheduler \
+      k8s.io/kubernetes/cmd/kube-proxy
     go build -trimpath -ldflags "-s -w" -o "${K8S_BIN_DIR}.tmp/etcd" go.etcd.io/etcd/server/v3
   ) || die "build failed (work dir: $work)"
+  k8s_build_provisioner "${K8S_BIN_DIR}.tmp" || die "local-path-provisioner build failed"
   rm -rf "$K8S_BIN_DIR"
   mv "${K8S_BIN_DIR}.tmp" "$K8S_BIN_DIR"
   k8s_stamp >"${K8S_BIN_DIR}/.stamp"
@@ -95,13 +105,23 @@ k8s_build() {
 }
 
 # The stamp records what was built; a mismatch (or a missing binary) rebuilds.
-k8s_stamp() { echo "kubernetes=${K8S_VERSION} staging=${K8S_STAGING_VERSION} etcd=${ETCD_VERSION} go=$(go env GOVERSION 2>/dev/null)"; }
+k8s_stamp() {
+  echo "kubernetes=${K8S_VERSION} staging=${K8S_STAGING_VERSION} etcd=${ETCD_VERSION}" \
+    "local-path-provisioner=${LOCAL_PATH_VERSION} go=$(go env GOVERSION 2>/dev/null)"
+}
+
+# The node's dynamic provisioner, from its own module (its go.mod has no replace directives, so
+# `go install module@version` works), into $1.
+k8s_build_provisioner() {
+  GOBIN="$1" CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS='' \
+    go install -trimpath -ldflags "-s -w" "github.com/rancher/local-path-provisioner@${LOCAL_PATH_VERSION}"
+}
 
 k8s_is_built() {
   local b
   [[ -f "${K8S_BIN_DIR}/.stamp" ]] || return 1
-  [[ "$(head -c 200 "${K8S_BIN_DIR}/.stamp" | cut -d' ' -f1-3)" == "$(k8s_stamp | cut -d' ' -f1-3)" ]] || return 1
-  for b in kube-apiserver kube-controller-manager kubectl etcd; do
+  [[ "$(head -c 200 "${K8S_BIN_DIR}/.stamp" | cut -d' ' -f1-4)" == "$(k8s_stamp | cut -d' ' -f1-4)" ]] || return 1
+  for b in kube-apiserver kube-controller-manager kubectl etcd kubelet kube-scheduler kube-proxy local-path-provisioner; do
     [[ -x "${K8S_BIN_DIR}/$b" ]] || return 1
   done
 }

@@ -65,12 +65,20 @@ repick_ports() {
   source "$CLUSTER_DIR/ports.env"
 }
 
+# The binary a component runs (the node's are in dev-cluster-node.sh).
+component_bin() {
+  case "$1" in
+    etcd | kube-apiserver | kube-controller-manager) echo "${K8S_BIN_DIR}/$1" ;;
+    *) node_component_bin "$1" ;;
+  esac
+}
+
 # The pid of a running component, or nothing. Checks the command line, so a reused pid is never taken for ours.
 component_pid() {
   local name="$1" pid
   pid="$(cat "$CLUSTER_DIR/run/$name.pid" 2>/dev/null)" || return 0
   [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 0
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "${K8S_BIN_DIR}/$name " && echo "$pid"
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "^$(component_bin "$name") " && echo "$pid"
   return 0
 }
 
@@ -88,7 +96,9 @@ component_args() {
     kube-apiserver)
       echo --etcd-servers="http://127.0.0.1:${ETCD_PORT}" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
         --secure-port="${APISERVER_PORT}" --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
-        --client-ca-file="$pki/ca.crt" --authorization-mode=RBAC \
+        --client-ca-file="$pki/ca.crt" --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
+        --kubelet-preferred-address-types=InternalIP,Hostname --kubelet-client-certificate="$pki/admin.crt" \
+        --kubelet-client-key="$pki/admin.key" \
         --service-account-issuer=https://kubernetes.default.svc --service-account-key-file="$pki/sa.pub" \
         --service-account-signing-key-file="$pki/sa.key" --service-cluster-ip-range=10.0.0.0/24 \
         --endpoint-reconciler-type=none --profiling=false --v=0
@@ -98,6 +108,7 @@ component_args() {
         --secure-port="${KCM_PORT}" --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
         --use-service-account-credentials=false --concurrent-gc-syncs=5 --profiling=false --v=0
       ;;
+    *) node_component_args "$1" ;;
   esac
 }
 
@@ -105,7 +116,7 @@ start_component() {
   local name="$1"
   [[ -n "$(component_pid "$name")" ]] && return 0
   # shellcheck disable=SC2046 # the arguments contain no spaces
-  nohup "${K8S_BIN_DIR}/$name" $(component_args "$name") </dev/null >>"$CLUSTER_DIR/logs/$name.log" 2>&1 &
+  nohup "$(component_bin "$name")" $(component_args "$name") </dev/null >>"$CLUSTER_DIR/logs/$name.log" 2>&1 &
   echo $! >"$CLUSTER_DIR/run/$name.pid"
 }
 
@@ -130,12 +141,15 @@ component_ready() {
     etcd) curl -sf "http://127.0.0.1:${ETCD_PORT}/health" | grep -q '"health":"true"' ;;
     kube-apiserver) [[ "$(apiserver_get /readyz)" == ok ]] ;;
     kube-controller-manager) curl -sfk "https://127.0.0.1:${KCM_PORT}/healthz" | grep -q ok ;;
+    *) node_component_ready "$1" ;;
   esac
 }
 
+# start [--node]: the control plane, plus the node if asked (or if this data dir already has one).
 cluster_start() {
   k8s_build
   mkdir -p "$CLUSTER_DIR/run" "$CLUSTER_DIR/logs"
+  [[ "${1:-}" == --node ]] && mkdir -p "$NODE_DIR"
   load_ports
   pki_generate
   local name attempt
@@ -155,6 +169,7 @@ cluster_start() {
       die "$name did not become ready (log: $CLUSTER_DIR/logs/$name.log)"
     done
   done
+  if node_enabled; then node_start; fi
   echo "$CLUSTER_DIR/kubeconfig"
 }
 
@@ -174,18 +189,20 @@ stop_component() {
 cluster_stop() {
   [[ -d "$CLUSTER_DIR" ]] || return 0
   local i
+  node_stop
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do stop_component "${COMPONENTS[$i]}"; done
   [[ -f "$CLUSTER_DIR/ports.env" ]] && rm -rf "$CLUSTER_DIR"
   log "stopped"
 }
 
 cluster_status() {
-  local name pid running=0
-  for name in "${COMPONENTS[@]}"; do
+  local name pid running=0 all=("${COMPONENTS[@]}")
+  node_enabled && all+=("${NODE_COMPONENTS[@]}")
+  for name in "${all[@]}"; do
     pid="$(component_pid "$name")"
     if [[ -n "$pid" ]]; then running=$((running + 1)); log "$name running (pid $pid)"; else log "$name not running"; fi
   done
-  ((running == ${#COMPONENTS[@]})) || return 1
+  ((running == ${#all[@]})) || return 1
   echo "$CLUSTER_DIR/kubeconfig"
 }
 
@@ -193,4 +210,5 @@ cluster_env() {
   echo "export KUBECONFIG='$CLUSTER_DIR/kubeconfig'"
   echo "export PATH='${K8S_BIN_DIR}':\"\$PATH\""
   echo "export BERTH_K8S_BIN_DIR='${K8S_BIN_DIR}'"
+  if node_enabled; then echo "export BERTH_NODE_CONTAINERD_SOCK='${NODE_SOCK}'"; fi
 }

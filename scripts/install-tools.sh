@@ -14,6 +14,9 @@ STAMPS="$TOOLS/stamps"
 
 APT_PACKAGES=(skopeo podman buildah containerd docker-registry wrk curl jq uidmap
   fuse-overlayfs netavark aardvark-dns crun runc conmon catatonit ca-certificates)
+# The real node of `scripts/dev-cluster.sh start --node` (containerd and runc are above): CNI bridge and
+# host-local IPAM, kube-proxy's iptables and conntrack, socat for the pods' path to the API server.
+APT_PACKAGES+=(containernetworking-plugins iptables conntrack socat)
 
 CRANE_MODULE=github.com/google/go-containerregistry/cmd/crane
 CRANE_VERSION=v0.22.1
@@ -160,7 +163,8 @@ if ensure_go; then
   step kubeconform go_install kubeconform "$KUBECONFORM_MODULE" "$KUBECONFORM_VERSION"
   step oci-conformance-ginkgo conformance_build oci-conformance-ginkgo.test "$CONFORMANCE_GINKGO_VERSION" test
   step oci-conformance-main conformance_build oci-conformance-main "$CONFORMANCE_MAIN_VERSION" main
-  # etcd, kube-apiserver, kube-controller-manager and kubectl for the operator tests (a cold build takes a while)
+  # etcd, kube-apiserver, kube-controller-manager and kubectl for the operator tests, kubelet, kube-scheduler,
+  # kube-proxy and local-path-provisioner for the node tests (a cold build takes a while)
   step kubernetes bash "$(dirname "${BASH_SOURCE[0]}")/dev-cluster.sh" build
 else
   FAILED+=(go)

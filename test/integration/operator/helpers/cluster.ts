@@ -1,6 +1,8 @@
 /**
  * A private local control plane per test file (etcd, kube-apiserver, kube-controller-manager on loopback ports),
  * started and stopped through `scripts/dev-cluster.sh` with its own data dir, plus a kubectl bound to it.
+ * With `{ node: true }` it also gets the one real node of the machine (`start --node`: containerd, kubelet,
+ * kube-scheduler, kube-proxy, CNI bridge, a default StorageClass); node clusters take turns (a machine-wide lock).
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -14,6 +16,24 @@ const run = promisify(execFile);
 const SCRIPT = join(REPO_ROOT, 'scripts', 'dev-cluster.sh');
 
 export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager';
+
+/** What `startCluster` starts besides the control plane. */
+export interface ClusterOptions {
+  /** One real node (root only; one at a time per machine: a second caller waits for the first to stop). */
+  node?: boolean;
+}
+
+/** The real node of a cluster started with `{ node: true }`. */
+export interface ClusterNode {
+  /** The Node object's name (the host name). */
+  name: string;
+  /** The node containerd's private socket. */
+  containerdSocket: string;
+  /** Imports an image tarball (docker or OCI archive) or an OCI layout dir into the node's containerd. */
+  importImage(path: string): Promise<void>;
+  /** Runs `ctr` against the node's containerd, namespace k8s.io. */
+  ctr(args: string[]): Promise<string>;
+}
 
 export interface Cluster {
   dir: string;
@@ -29,6 +49,8 @@ export interface Cluster {
   getJson<T = Record<string, any>>(args: string[]): Promise<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Runs the script with a command (`start`, `stop-component NAME`, `pid NAME`). */
   script(...args: string[]): Promise<string>;
+  /** The node, when started with `{ node: true }`. */
+  node?: ClusterNode;
   stop(): Promise<void>;
 }
 
@@ -53,13 +75,13 @@ process.once('exit', () => {
   }
 });
 
-/** Starts a fresh control plane (builds the binaries first if the cache lacks them). */
-export async function startCluster(): Promise<Cluster> {
+/** Starts a fresh control plane, and a node if asked (builds the binaries first if the cache lacks them). */
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-cluster-'));
   running.add(dir);
   let kubeconfig: string;
   try {
-    kubeconfig = (await scriptIn(dir, ['start'])).split('\n').pop()!;
+    kubeconfig = (await scriptIn(dir, options.node ? ['start', '--node'] : ['start'])).split('\n').pop()!;
   } catch (err) {
     await scriptIn(dir, ['stop']).catch(() => undefined);
     running.delete(dir);
@@ -92,9 +114,26 @@ export async function startCluster(): Promise<Cluster> {
     kubectl,
     getJson: async (args) => JSON.parse(await kubectl(['get', ...args, '-o', 'json'])),
     script: (...args) => scriptIn(dir, args),
+    node: options.node ? await clusterNode(dir, env, kubectl) : undefined,
     stop: async () => {
       await scriptIn(dir, ['stop']);
       running.delete(dir);
+    },
+  };
+}
+
+async function clusterNode(dir: string, env: string, kubectl: (args: string[]) => Promise<string>): Promise<ClusterNode> {
+  const containerdSocket = /BERTH_NODE_CONTAINERD_SOCK='([^']+)'/.exec(env)![1]!;
+  const name = (await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+  return {
+    name,
+    containerdSocket,
+    importImage: async (path) => {
+      await scriptIn(dir, ['import', path]);
+    },
+    ctr: async (args) => {
+      const { stdout } = await run('ctr', ['--address', containerdSocket, '-n', 'k8s.io', ...args], { maxBuffer: 16 << 20 });
+      return stdout;
     },
   };
 }
