@@ -91,8 +91,7 @@ node_cgroup_up() {
 node_cgroup_down() {
   local h pids dir i
   for i in 1 2 3; do
-    pids="$(cat /sys/fs/cgroup/pids/"$NODE_CGROUP"/cgroup.procs /sys/fs/cgroup/pids/"$NODE_CGROUP"/*/cgroup.procs \
-      $(find "/sys/fs/cgroup/pids/$NODE_CGROUP" -name cgroup.procs 2>/dev/null) 2>/dev/null | sort -u)"
+    pids="$(find "/sys/fs/cgroup/pids/$NODE_CGROUP" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u || true)"
     [[ -z "$pids" ]] && break
     # shellcheck disable=SC2086
     kill -KILL $pids 2>/dev/null || true
@@ -109,7 +108,7 @@ node_kill_shims() {
   local f pid
   for f in /proc/[0-9]*/cmdline; do
     pid="${f#/proc/}" && pid="${pid%/cmdline}"
-    tr '\0' ' ' <"$f" 2>/dev/null | grep -q -- "-address $NODE_SOCK " && kill -KILL "$pid" 2>/dev/null
+    { tr '\0' ' ' <"$f"; } 2>/dev/null | grep -q -- "-address $NODE_SOCK " && kill -KILL "$pid" 2>/dev/null
   done
   return 0
 }
@@ -157,13 +156,13 @@ node_files_clean() {
   return 0
 }
 
-# Everything above, in order; safe to run twice and after a crash.
+# Everything above, in order; safe to run twice and after a crash (a failing step does not stop the others).
 node_host_clean() {
-  node_kill_shims
-  node_cgroup_down
-  node_unmount
+  node_kill_shims || true
+  node_cgroup_down || true
+  node_unmount || true
   ip link del "$NODE_BRIDGE" 2>/dev/null || true
-  node_iptables_clean
-  node_files_clean
-  node_restore_sysctls
+  node_iptables_clean || true
+  node_files_clean || true
+  node_restore_sysctls || true
 }
