@@ -16,16 +16,18 @@ node_lock() {
     exec 8>>"$NODE_LOCK"
     flock 8
     owner="$(cat "$NODE_LOCK.owner" 2>/dev/null || true)"
-    if [[ -z "$owner" || "$owner" == "$CLUSTER_DIR" ]] || ! node_owner_alive "$owner"; then
-      if [[ -n "$owner" && "$owner" != "$CLUSTER_DIR" && -d "$owner/node" ]]; then
-        log "node of $owner is not running: cleaning it up"
-        (BERTH_CLUSTER_DIR="$owner" bash "$SCRIPT_DIR/dev-cluster.sh" stop) || true
-      fi
+    if [[ -z "$owner" || "$owner" == "$CLUSTER_DIR" ]]; then
       echo "$CLUSTER_DIR" >"$NODE_LOCK.owner"
-      flock -u 8
+      exec 8>&-
       return 0
     fi
-    flock -u 8
+    exec 8>&-
+    if ! node_owner_alive "$owner"; then
+      log "node of $owner is not running: cleaning it up"
+      if [[ -d "$owner/node" ]]; then (BERTH_CLUSTER_DIR="$owner" bash "$SCRIPT_DIR/dev-cluster.sh" stop) || true; fi
+      node_unlock_for "$owner"
+      continue
+    fi
     ((SECONDS < deadline)) || die "the node of $owner still runs (lock: $NODE_LOCK.owner)"
     ((SECONDS % 30)) || log "waiting for the node of $owner (one node per machine)"
     sleep 1
@@ -41,12 +43,15 @@ node_owner_alive() {
   return 1
 }
 
-node_unlock() {
+# node_unlock_for DIR: frees the lock if DIR holds it.
+node_unlock_for() {
   exec 8>>"$NODE_LOCK"
   flock 8
-  [[ "$(cat "$NODE_LOCK.owner" 2>/dev/null)" == "$CLUSTER_DIR" ]] && rm -f "$NODE_LOCK.owner"
-  flock -u 8
+  if [[ "$(cat "$NODE_LOCK.owner" 2>/dev/null)" == "$1" ]]; then rm -f "$NODE_LOCK.owner"; fi
+  exec 8>&-
 }
+
+node_unlock() { node_unlock_for "$CLUSTER_DIR"; }
 
 node_save_sysctls() {
   [[ -f "$NODE_DIR/sysctl.saved" ]] && return 0
@@ -106,21 +111,48 @@ node_cgroup_down() {
 # containerd shims outlive containerd: they are found by our own socket path on their command line.
 node_kill_shims() {
   local f pid
-  for f in /proc/[0-9]*/cmdline; do
+  for f in $(grep -lsaF -- "$NODE_SOCK" /proc/[0-9]*/cmdline); do
     pid="${f#/proc/}" && pid="${pid%/cmdline}"
     { tr '\0' ' ' <"$f"; } 2>/dev/null | grep -q -- "-address $NODE_SOCK " && kill -KILL "$pid" 2>/dev/null
   done
   return 0
 }
 
-# Unmounts everything under the node dir and the sandboxes' network namespaces (deepest first).
+# Host paths the node's programs create outside the node dir whatever their configuration: containerd 1.6's shim
+# sockets, the CRI's network namespaces, the kubelet's device-plugin socket and log symlinks, libcni's cache.
+NODE_HOST_DIRS=(/run/containerd /run/netns /var/lib/kubelet /var/log/containers /var/lib/cni)
+
+# Before the first start: which of them exist, and which network namespaces (so ours are told apart on stop).
+node_note_host() {
+  [[ -f "$NODE_DIR/host-dirs.before" ]] && return 0
+  ls /run/netns 2>/dev/null >"$NODE_DIR/netns.before" || true
+  local d
+  for d in "${NODE_HOST_DIRS[@]}"; do if [[ -e "$d" ]]; then echo "$d"; fi; done >"$NODE_DIR/host-dirs.before"
+}
+
+# Unmounts everything under the node dir (deepest first), and removes the CRI network namespaces (cni-*) that
+# appeared while the node ran (one node per machine: they are ours).
 node_unmount() {
   local m
-  awk '{ print $5 }' /proc/self/mountinfo | grep -E "^${NODE_DIR}/|^/(var/)?run/netns/" | sort -r | while read -r m; do
-    if [[ "$m" == "$NODE_DIR"/* ]] || grep -qxF "$m" "$NODE_DIR/netns.list" 2>/dev/null; then
-      umount -l "$m" 2>/dev/null || true
-      [[ "$m" == */netns/* ]] && rm -f "$m"
-    fi
+  awk '{ print $5 }' /proc/self/mountinfo | grep -E "^${NODE_DIR}/" | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
+  done
+  [[ -f "$NODE_DIR/netns.before" ]] || return 0
+  for m in /run/netns/cni-*; do
+    [[ -e "$m" ]] && ! grep -qxF "${m#/run/netns/}" "$NODE_DIR/netns.before" || continue
+    umount -l "$m" 2>/dev/null || true
+    rm -f "$m"
+  done
+}
+
+# Of the host dirs that did not exist before the start: sockets and symlinks into the node dir, then empty dirs.
+node_host_dirs_clean() {
+  [[ -f "$NODE_DIR/host-dirs.before" ]] || return 0
+  local d
+  for d in "${NODE_HOST_DIRS[@]}"; do
+    [[ -d "$d" ]] && ! grep -qxF "$d" "$NODE_DIR/host-dirs.before" || continue
+    find "$d" -type s -delete 2>/dev/null || true
+    find "$d" -depth -type d -empty -delete 2>/dev/null || true
   done
 }
 
@@ -164,5 +196,6 @@ node_host_clean() {
   ip link del "$NODE_BRIDGE" 2>/dev/null || true
   node_iptables_clean || true
   node_files_clean || true
+  node_host_dirs_clean || true
   node_restore_sysctls || true
 }

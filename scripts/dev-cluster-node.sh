@@ -112,6 +112,7 @@ node_start() {
   node_lock
   node_load_ports
   node_save_sysctls
+  node_note_host
   node_pki
   node_containerd_config
   node_cni_config
@@ -136,27 +137,27 @@ node_start() {
   log "node $NODE_NAME Ready in $((SECONDS - started)) s (containerd socket: $NODE_SOCK)"
 }
 
+# Stops components in parallel (each by its PID, TERM then KILL after 10 s).
+node_stop_together() {
+  local name
+  for name in "$@"; do stop_component "$name" & done
+  wait
+}
+
 # Pods first (through the kubelet, so the CRI tears their sandboxes and network namespaces down), then the
 # node's processes by PID, then whatever the host still holds (node_host_clean).
 node_stop() {
   node_enabled || return 0
   # shellcheck disable=SC1091
   [[ -f "$NODE_DIR/ports.env" ]] && source "$NODE_DIR/ports.env"
-  stop_component local-path-provisioner
-  stop_component kube-scheduler
+  node_stop_together local-path-provisioner kube-scheduler
   if [[ -n "$(component_pid kubelet)" && -n "$(component_pid kube-apiserver)" ]]; then
     node_kubectl delete pods --all --all-namespaces --force --grace-period=0 --wait=false >/dev/null 2>&1 || true
     local deadline=$((SECONDS + 30))
     while [[ -n "$(node_ctr tasks ls -q 2>/dev/null)" ]] && ((SECONDS < deadline)); do sleep 0.5; done
   fi
-  stop_component kubelet
-  stop_component kube-proxy
-  stop_component api-proxy
+  node_stop_together kubelet kube-proxy api-proxy
   if [[ -n "$(component_pid containerd)" ]]; then
-    node_ctr containers ls -q 2>/dev/null | while read -r id; do
-      node_ctr containers info "$id" 2>/dev/null \
-        | jq -r '.Spec.linux.namespaces[]? | select(.type == "network") | .path // empty'
-    done >>"$NODE_DIR/netns.list"
     node_ctr tasks ls -q 2>/dev/null | while read -r id; do node_ctr tasks kill -s SIGKILL "$id" >/dev/null 2>&1; done
   fi
   stop_component containerd

@@ -78,7 +78,7 @@ component_pid() {
   local name="$1" pid
   pid="$(cat "$CLUSTER_DIR/run/$name.pid" 2>/dev/null)" || return 0
   [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 0
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "^$(component_bin "$name") " && echo "$pid"
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(component_bin "$name") " && echo "$pid"
   return 0
 }
 
@@ -117,7 +117,14 @@ start_component() {
   [[ -n "$(component_pid "$name")" ]] && return 0
   # shellcheck disable=SC2046 # the arguments contain no spaces
   nohup "$(component_bin "$name")" $(component_args "$name") </dev/null >>"$CLUSTER_DIR/logs/$name.log" 2>&1 &
-  echo $! >"$CLUSTER_DIR/run/$name.pid"
+  local pid=$! i
+  echo "$pid" >"$CLUSTER_DIR/run/$name.pid"
+  # Until the forked shell has exec'd the binary, its command line is not the component's: a loaded machine
+  # can take a while, and wait_ready would take the component for dead.
+  for i in $(seq 1 50); do
+    [[ -n "$(component_pid "$name")" ]] || ! kill -0 "$pid" 2>/dev/null && break
+    sleep 0.1
+  done
 }
 
 # wait_ready NAME: polls the component every 0.2 s until it is ready; fails at once if it exited, or after 90 s.

@@ -48,6 +48,7 @@ source "$SCRIPT_DIR/dev-cluster-node-clean.sh"
 source "$SCRIPT_DIR/dev-cluster-image.sh"
 
 main() {
+  [[ "${1:-}" == --node ]] && set -- start --node # npm run dev:cluster -- --node
   local cmd="${1:-start}"
   case "$cmd" in
     build) k8s_build ;;
