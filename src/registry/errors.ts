@@ -51,6 +51,24 @@ export class RegistryError extends Error {
   }
 }
 
+/**
+ * A resource bound that was hit (issue 9): `detail.limit` names the config field, `metric` is the
+ * `berth_http_limit_hits_total{limit}` label the error handler counts it under.
+ */
+export class BoundError extends RegistryError {
+  constructor(
+    code: ErrorCode,
+    readonly field: string,
+    readonly metric: string,
+    message: string,
+    status: number,
+    extra: Record<string, unknown> = {},
+  ) {
+    super(code, message, { limit: field, ...extra }, status);
+    this.name = 'BoundError';
+  }
+}
+
 /** The wire code: MANIFEST_TOO_LARGE is our name for a 413; the spec's code for it is MANIFEST_INVALID. */
 export function wireCode(code: ErrorCode): string {
   return code === 'MANIFEST_TOO_LARGE' ? 'MANIFEST_INVALID' : code;

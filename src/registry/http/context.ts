@@ -20,6 +20,8 @@ export interface Ctx<R extends Route = Route> {
   deps: AppDeps;
   /** Whether the caller may pull a repository (catalog filtering, mount without `from`). */
   mayPull(repository: string): boolean;
+  /** Who is asking, for per-principal bounds: the authenticated subject, else `address:<client ip>`. */
+  principal: string;
   /** Request body bytes stored, for logs and metrics. */
   countIn(bytes: number): void;
 }

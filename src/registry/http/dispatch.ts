@@ -76,6 +76,7 @@ export function v2Dispatcher(deps: AppDeps) {
         route,
         deps,
         mayPull: decision.mayPull,
+        principal: decision.subject || `address:${req.ip ?? ''}`,
         countIn: (n) => (info.bytesIn += n),
       });
     } catch (err) {

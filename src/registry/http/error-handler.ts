@@ -1,7 +1,7 @@
 /** The one place where errors become HTTP responses: the OCI error body, no body on HEAD, 500 for the unexpected. */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../shared/logger.js';
-import { errorBody, RegistryError } from '../errors.js';
+import { BoundError, errorBody, RegistryError } from '../errors.js';
 import type { RegistryMetrics } from '../metrics.js';
 import { ManifestReferencesError } from '../storage/manifests.js';
 import { requestInfo } from './observe.js';
@@ -15,6 +15,7 @@ function isClientAbort(err: unknown): boolean {
 export function errorHandler(logger: Logger, metrics: RegistryMetrics) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let errors: RegistryError[];
+    if (err instanceof BoundError) metrics.limitHits.inc({ limit: err.metric });
     if (err instanceof ManifestReferencesError) errors = err.errors;
     else if (err instanceof RegistryError) errors = [err];
     else if (isClientAbort(err)) {

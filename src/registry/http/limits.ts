@@ -9,6 +9,9 @@
  * - `http.keepAliveTimeout`: an idle connection after a response is closed.
  * - `http.maxConnections` / `http.maxConnectionsPerAddress`: connections past the cap get 429 and are closed.
  *
+ * The storage-side bounds (upload sessions and size, storage/upload-slots.ts) throw a `BoundError`, which the error
+ * handler counts under the same metric.
+ *
  * Each hit is counted in `berth_http_limit_hits_total{limit}`; open connections in `berth_http_open_connections`.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -16,6 +19,7 @@ import type { Socket } from 'node:net';
 import type { HttpConfig } from '../../shared/registry-config.js';
 import { errorBody, RegistryError } from '../errors.js';
 import type { RegistryMetrics } from '../metrics.js';
+import { UPLOAD_LIMITS } from '../storage/upload-slots.js';
 
 export const LIMITS = {
   headersTimeout: 'headers_timeout',
@@ -24,6 +28,9 @@ export const LIMITS = {
   maxConnections: 'max_connections',
   maxConnectionsPerAddress: 'max_connections_per_address',
   referrersPageBytes: 'referrers_page_bytes',
+  uploadSessionsPerRepository: UPLOAD_LIMITS.sessionsPerRepository,
+  uploadSessionsPerPrincipal: UPLOAD_LIMITS.sessionsPerPrincipal,
+  uploadMaxBytes: UPLOAD_LIMITS.maxBytes,
 } as const;
 
 /** The OCI error for a bound that was hit: TOOMANYREQUESTS, naming the config field in `detail`. */

@@ -10,6 +10,7 @@ import type { Reference } from '../oci/names.js';
 import type { BlobStore } from './blobs.js';
 import { byteCache } from './byte-cache.js';
 import type { StorageDriver } from './driver.js';
+import { readReferrersPage, type ReferrersPage, type ReferrersQuery } from './referrers.js';
 import { manifestRevisionPath, referrerPath, referrersDir, repositoryPath, tagPath, tagsDir } from './paths.js';
 
 export interface StoredManifest {
@@ -114,7 +115,15 @@ export class ManifestStore {
       .sort(byteOrder);
   }
 
-  /** Descriptors of the manifests whose subject is `subject` (empty for unknown subjects and repositories). */
+  /** One page of the referrers of `subject`, with bounded reads and memory (referrers.ts); for request paths. */
+  async referrersPage(repository: string, subject: Digest, query: ReferrersQuery): Promise<ReferrersPage> {
+    return readReferrersPage(this.driver, repository, subject, query);
+  }
+
+  /**
+   * Every descriptor of the manifests whose subject is `subject`, in memory at once (empty for unknown subjects and
+   * repositories): for maintenance, never for a request (use {@link referrersPage}).
+   */
   async referrers(repository: string, subject: Digest): Promise<Descriptor[]> {
     const dir = referrersDir(repository, subject);
     const out: Descriptor[] = [];

@@ -11,7 +11,9 @@
  *     _manifests/tags/<tag>                      content = the digest the tag points to
  *     _referrers/<alg>/<hex>/<alg>-<hex>         a referrer of subject <alg>:<hex>; content = its descriptor (JSON)
  *   uploads/<id>/data                            the driver's upload writer: bytes received so far for session <id>
- *   uploads/<id>/info.json                       {"repository","startedAt"}
+ *   uploads/<id>/info.json                       {"repository","principal","startedAt"}
+ *   uploads/_slots/repository/<key>/<id>         a session's slot in its repository's cap (empty; key: slotKey)
+ *   uploads/_slots/principal/<key>/<id>          its slot in its principal's cap (upload-slots.ts)
  *   tmp/                                         filesystem driver: temp files of atomic writes, then renamed
  * ```
  *
@@ -70,6 +72,19 @@ export function uploadDataPath(id: string): string {
 
 export function uploadInfoPath(id: string): string {
   return join(UPLOADS_DIR, id, 'info.json');
+}
+
+/** The folders upload sessions hold slots in (upload-slots.ts). */
+export const SLOT_KINDS = ['repository', 'principal'] as const;
+export type SlotKind = (typeof SLOT_KINDS)[number];
+
+/** `uploads/_slots/<kind>[/<key>]`: every key of a kind, or the slots of one key. */
+export function slotsDir(kind: SlotKind, key?: string): string {
+  return key === undefined ? join(UPLOADS_DIR, '_slots', kind) : join(UPLOADS_DIR, '_slots', kind, key);
+}
+
+export function slotPath(kind: SlotKind, key: string, id: string): string {
+  return join(slotsDir(kind, key), id);
 }
 
 /** Upload ids are ours (random UUIDs); anything else in a URL is refused before it reaches a path. */

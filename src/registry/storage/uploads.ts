@@ -8,14 +8,14 @@
  * re-hashes what the writer reads back. Nothing is ever held in memory whole.
  */
 import { randomUUID, type Hash } from 'node:crypto';
-import { RegistryError } from '../errors.js';
+import { BoundError, RegistryError } from '../errors.js';
 import { formatDigest, newHash, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blobs.js';
 import type { StorageDriver, Writer } from './driver.js';
 import { isValidUploadId, uploadDataPath, uploadDir, uploadInfoPath, UPLOADS_DIR } from './paths.js';
+import { UPLOAD_LIMITS, UploadSlots, type SessionCaps, type SessionOwner } from './upload-slots.js';
 
-interface UploadInfo {
-  repository: string;
+interface UploadInfo extends SessionOwner {
   startedAt: number;
 }
 
@@ -29,6 +29,11 @@ interface HashState {
 export interface ChunkRange {
   start?: number;
   length?: number;
+  /**
+   * Bytes the whole session may hold (`limits.uploadMaxBytes`). Refused before reading when the declared length
+   * already crosses it, else when the stream does; either way the session is discarded, bytes and slots.
+   */
+  maxSize?: number;
 }
 
 export interface AppendResult {
@@ -48,16 +53,23 @@ export interface CommitResult {
 export class UploadStore {
   readonly #hashes = new Map<string, HashState>();
   readonly #busy = new Set<string>();
+  readonly #slots: UploadSlots;
 
   constructor(
     private readonly driver: StorageDriver,
     private readonly blobs: BlobStore,
-  ) {}
+  ) {
+    this.#slots = new UploadSlots(driver);
+  }
 
-  /** Opens a session for a repository and returns its id. */
-  async create(repository: string): Promise<string> {
+  /**
+   * Opens a session for a repository and returns its id. With `caps`, it first takes a slot in the repository's
+   * and the principal's session caps (TOOMANYREQUESTS when either is full; see upload-slots.ts).
+   */
+  async create(repository: string, principal?: string, caps?: SessionCaps): Promise<string> {
     const id = randomUUID();
-    const info: UploadInfo = { repository, startedAt: Date.now() };
+    const info: UploadInfo = { repository, ...(principal === undefined ? {} : { principal }), startedAt: Date.now() };
+    if (caps) await this.#slots.claim(id, info, caps);
     await this.driver.put(uploadInfoPath(id), JSON.stringify(info));
     await (await this.driver.writer(uploadDataPath(id), 'create')).close();
     this.#hashes.set(id, { offset: 0, hash: newHash('sha256') });
@@ -73,9 +85,9 @@ export class UploadStore {
   /** Appends a chunk at the end of the session; an out-of-order chunk is a 416. */
   async append(repository: string, id: string, body: AsyncIterable<Buffer>, range: ChunkRange = {}): Promise<AppendResult> {
     return this.#exclusive(id, async () => {
-      await this.#info(repository, id);
+      const info = await this.#info(repository, id);
       return this.#withWriter(id, async (writer) => {
-        const appended = await this.#appendAt(id, writer, body, range);
+        const appended = await this.#appendAt(id, info, writer, body, range);
         return { size: writer.size, appended };
       });
     });
@@ -95,28 +107,28 @@ export class UploadStore {
     return this.#exclusive(id, async () => {
       const info = await this.#info(repository, id);
       return this.#withWriter(id, async (writer) => {
-        const appended = body ? await this.#appendAt(id, writer, body, range) : 0;
+        const appended = body ? await this.#appendAt(id, info, writer, body, range) : 0;
         const size = writer.size;
         if ((await this.#digest(id, digest, writer)) !== digest.hex) {
-          await this.#discard(id, writer);
+          await this.#discard(id, info, writer);
           throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
             digest: formatDigest(digest),
           });
         }
         await this.blobs.commit(writer, digest);
         await this.blobs.link(repository, digest);
-        await this.#discard(id);
+        await this.#discard(id, info);
         return { size, appended, startedAt: info.startedAt };
       });
     });
   }
 
   async cancel(repository: string, id: string): Promise<void> {
-    await this.#info(repository, id);
-    await this.#discard(id, await this.driver.writer(uploadDataPath(id), 'append'));
+    const info = await this.#info(repository, id);
+    await this.#discard(id, info, await this.driver.writer(uploadDataPath(id), 'append'));
   }
 
-  /** Removes sessions untouched for longer than maxAgeMs; returns how many. */
+  /** Removes sessions untouched for longer than maxAgeMs (and slot markers a crash left); returns how many. */
   async purge(maxAgeMs: number, now = Date.now()): Promise<number> {
     let purged = 0;
     for (const entry of await this.driver.list(UPLOADS_DIR)) {
@@ -126,20 +138,34 @@ export class UploadStore {
       const info = await this.driver.stat(uploadInfoPath(entry.name));
       const touched = Math.max(data?.mtimeMs ?? 0, info?.mtimeMs ?? 0);
       if (now - touched > maxAgeMs) {
-        await this.#discard(entry.name, await this.driver.writer(uploadDataPath(entry.name), 'append'));
+        const raw = await this.driver.get(uploadInfoPath(entry.name));
+        const info = raw && (JSON.parse(raw.toString('utf8')) as UploadInfo);
+        await this.#discard(entry.name, info, await this.driver.writer(uploadDataPath(entry.name), 'append'));
         purged++;
       }
     }
+    await this.#slots.sweep(now);
     return purged;
   }
 
-  async #appendAt(id: string, writer: Writer, body: AsyncIterable<Buffer>, range: ChunkRange): Promise<number> {
+  async #appendAt(id: string, info: UploadInfo, writer: Writer, body: AsyncIterable<Buffer>, range: ChunkRange): Promise<number> {
+    try {
+      return await this.#appendChunk(id, writer, body, range);
+    } catch (err) {
+      if (err instanceof BoundError) await this.#discard(id, info, writer);
+      throw err;
+    }
+  }
+
+  async #appendChunk(id: string, writer: Writer, body: AsyncIterable<Buffer>, range: ChunkRange): Promise<number> {
     const size = writer.size;
     if (range.start !== undefined && range.start !== size) {
       throw new RegistryError('RANGE_INVALID', `chunk starts at ${range.start}, but the upload has ${size} bytes`, {
         size,
       });
     }
+    const max = range.maxSize;
+    if (max !== undefined && range.length !== undefined && size + range.length > max) throw tooLarge(max);
     let state = this.#hashes.get(id);
     if (state && state.offset !== size) {
       this.#hashes.delete(id);
@@ -149,6 +175,7 @@ export class UploadStore {
     const written = await writer
       .append(body, (chunk) => {
         received += chunk.length;
+        if (max !== undefined && size + received > max) throw tooLarge(max);
         if (range.length !== undefined && received > range.length) {
           throw new RegistryError('SIZE_INVALID', 'body longer than Content-Length');
         }
@@ -199,11 +226,12 @@ export class UploadStore {
     return info;
   }
 
-  /** Forgets a session: cancels its upload (when given) and deletes what is left of it. */
-  async #discard(id: string, writer?: Writer): Promise<void> {
+  /** Forgets a session: cancels its upload (when given), deletes what is left of it and frees its slots. */
+  async #discard(id: string, info: UploadInfo | undefined, writer?: Writer): Promise<void> {
     this.#hashes.delete(id);
     await writer?.cancel();
     await this.driver.delete(uploadDir(id));
+    if (info) await this.#slots.release(id, info);
   }
 
   async #exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -217,6 +245,11 @@ export class UploadStore {
       this.#busy.delete(id);
     }
   }
+}
+
+function tooLarge(max: number): BoundError {
+  const message = `blob upload larger than limits.uploadMaxBytes (${max} bytes); the session is discarded`;
+  return new BoundError('SIZE_INVALID', 'limits.uploadMaxBytes', UPLOAD_LIMITS.maxBytes, message, 413, { max });
 }
 
 function unknownUpload(id: string): RegistryError {

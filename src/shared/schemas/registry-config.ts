@@ -163,6 +163,15 @@ export const RegistryConfigSchema = Type.Object(
           PositiveInt('A referrers page holds at most this many bytes of descriptors (at least one); the rest is on the next page.'),
           1024 * 1024,
         ),
+        uploadSessionsPerRepository: Default(
+          PositiveInt('Open upload sessions at most in one repository (counted in storage, so across every process sharing it).'),
+          1000,
+        ),
+        uploadSessionsPerPrincipal: Default(
+          PositiveInt('Open upload sessions at most for one principal: the authenticated subject, else the client address.'),
+          200,
+        ),
+        uploadMaxBytes: Type.Optional(PositiveInt('Bytes one blob upload may hold at most; absent: unlimited.')),
       },
       'Request limits.',
     ),

@@ -170,9 +170,17 @@ describe('cross-repository mount', () => {
     expect((await getBlob('dst/repo', d)).text).toBe('mount me');
   });
 
-  test('without from: found in a readable repository → 201', async () => {
+  test('without from: other repositories are never searched, so a blob held elsewhere falls back to a 202 upload', async () => {
     const d = await c.pushBlob('src/repo', 'auto mount');
-    expect((await c.req('POST', `/v2/auto/blobs/uploads/?mount=${d}`)).status).toBe(201);
+    const r = await c.req('POST', `/v2/auto/blobs/uploads/?mount=${d}`);
+    expect(r.status).toBe(202);
+    expect(r.headers.location).toMatch(/^\/v2\/auto\/blobs\/uploads\//);
+    expect((await c.req('HEAD', `/v2/auto/blobs/${d}`)).status).toBe(404);
+  });
+
+  test('without from: a blob already in the target repository → 201', async () => {
+    const d = await c.pushBlob('auto/again', 'already here');
+    expect((await c.req('POST', `/v2/auto/again/blobs/uploads/?mount=${d}`)).status).toBe(201);
   });
 
   test('an unknown blob falls back to a 202 upload in the target', async () => {

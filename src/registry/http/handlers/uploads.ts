@@ -23,32 +23,39 @@ function createdHeaders(name: string, digest: Digest): Record<string, string> {
   return { Location: `/v2/${name}/blobs/${formatDigest(digest)}`, 'Docker-Content-Digest': formatDigest(digest) };
 }
 
-/** The chunk placement a request declares; SIZE_INVALID when Content-Range and Content-Length disagree. */
-function chunkRange(req: Request): ChunkRange {
+/**
+ * The chunk placement a request declares, and the session's size bound; SIZE_INVALID when Content-Range and
+ * Content-Length disagree.
+ */
+function chunkRange(req: Request, maxSize: number | undefined): ChunkRange {
   const length = contentLength(req);
   const header = req.headers['content-range'];
-  if (header === undefined) return { length };
+  if (header === undefined) return { length, maxSize };
   const range = parseContentRange(header);
   if (!range) throw new RegistryError('RANGE_INVALID', `malformed Content-Range ${JSON.stringify(header.slice(0, 64))}`);
   const rangeLength = range.end - range.start + 1;
   if (length !== undefined && length !== rangeLength) {
     throw new RegistryError('SIZE_INVALID', `Content-Length ${length} does not match Content-Range ${header}`);
   }
-  return { start: range.start, length: rangeLength };
+  return { start: range.start, length: rangeLength, maxSize };
 }
 
-/** Finds a repository the caller may pull that holds the blob (mount without `from`). */
-async function mountSource(ctx: Ctx, digest: Digest, from: string | undefined): Promise<string | undefined> {
-  const { storage } = ctx.deps;
-  if (from !== undefined) {
-    const ok = isValidName(from) && ctx.mayPull(from) && (await storage.blobs.size(from, digest)) !== undefined;
-    return ok ? from : undefined;
-  }
-  if (!(await storage.blobs.stored(digest))) return undefined;
-  for (const repo of await storage.catalog.repositories()) {
-    if (ctx.mayPull(repo) && (await storage.blobs.size(repo, digest)) !== undefined) return repo;
-  }
-  return undefined;
+/**
+ * The repository a mount copies the blob from: `from`, when the caller may pull it and it holds the blob. Without
+ * `from` only the target repository itself is looked at (a client re-pushing a blob it already has there); no
+ * other repository is searched, so a mount costs two `stat`s whatever the size of the store, and its answer says
+ * nothing about blobs in repositories the caller did not name. Anything else falls back to a normal upload (202),
+ * as the distribution spec allows.
+ */
+async function mountSource(ctx: Ctx<StartRoute>, digest: Digest, from: string | undefined): Promise<string | undefined> {
+  const source = from ?? ctx.route.name;
+  if (source !== ctx.route.name && !(isValidName(source) && ctx.mayPull(source))) return undefined;
+  return (await ctx.deps.storage.blobs.size(source, digest)) !== undefined ? source : undefined;
+}
+
+/** Opens a session under the session caps of `limits`. */
+function openSession({ route, deps, principal }: Ctx<StartRoute>): Promise<string> {
+  return deps.storage.uploads.create(route.name, principal, deps.config.limits);
 }
 
 export const startUpload: Handler<StartRoute> = async (ctx) => {
@@ -62,8 +69,8 @@ export const startUpload: Handler<StartRoute> = async (ctx) => {
   }
   const digestParam = mount === undefined ? queryParam(req, 'digest') : undefined;
   const digest = digestParam === undefined ? undefined : requireDigest(digestParam);
-  const range = digest ? chunkRange(req) : {};
-  const id = await deps.storage.uploads.create(route.name);
+  const range = digest ? chunkRange(req, deps.config.limits.uploadMaxBytes) : {};
+  const id = await openSession(ctx);
   if (digest) {
     const result = await deps.storage.uploads.commit(route.name, id, digest, req, range);
     ctx.countIn(result.appended);
@@ -81,7 +88,7 @@ export const uploadStatus: Handler<UploadRoute> = async ({ res, route, deps }) =
 
 export const patchUpload: Handler<UploadRoute> = async (ctx) => {
   const { req, res, route, deps } = ctx;
-  const range = chunkRange(req);
+  const range = chunkRange(req, deps.config.limits.uploadMaxBytes);
   const { size, appended } = await deps.storage.uploads.append(route.name, route.id, req, range);
   ctx.countIn(appended);
   sendEmpty(res, 202, sessionHeaders(route.name, route.id, size));
@@ -91,7 +98,7 @@ export const putUpload: Handler<UploadRoute> = async (ctx) => {
   const { req, res, route, deps } = ctx;
   const digest = requireDigest(queryParam(req, 'digest'));
   const body = hasBody(req) ? req : undefined;
-  const range = body ? chunkRange(req) : {};
+  const range = body ? chunkRange(req, deps.config.limits.uploadMaxBytes) : {};
   const result = await deps.storage.uploads.commit(route.name, route.id, digest, body, range);
   ctx.countIn(result.appended);
   deps.metrics.uploadDuration.observe((Date.now() - result.startedAt) / 1000);
