@@ -6,6 +6,12 @@ describe('parseConfig', () => {
     expect(parseConfig({})).toEqual(DEFAULT_CONFIG);
   });
 
+  test('upload bounds: uploadMaxBytes is unlimited unless set; the session caps take any positive count', () => {
+    expect(DEFAULT_CONFIG.limits.uploadMaxBytes).toBeUndefined();
+    const limits = parseConfig({ limits: { uploadMaxBytes: 1000, uploadSessionsPerRepository: 3, uploadSessionsPerPrincipal: 5 } }).limits;
+    expect(limits).toMatchObject({ uploadMaxBytes: 1000, uploadSessionsPerRepository: 3, uploadSessionsPerPrincipal: 5 });
+  });
+
   test('the defaults (from the schema)', () => {
     expect(DEFAULT_CONFIG).toEqual({
       http: {
@@ -19,7 +25,12 @@ describe('parseConfig', () => {
         maxConnectionsPerAddress: 200,
       },
       storage: { driver: 'filesystem', root: './data', uploadPurge: { maxAgeMs: 24 * 3600_000, intervalMs: 3600_000 } },
-      limits: { manifestMaxBytes: 4 * 1024 * 1024, referrersPageMaxBytes: 1024 * 1024 },
+      limits: {
+        manifestMaxBytes: 4 * 1024 * 1024,
+        referrersPageMaxBytes: 1024 * 1024,
+        uploadSessionsPerRepository: 1000,
+        uploadSessionsPerPrincipal: 200,
+      },
       log: { level: 'info' },
       auth: undefined,
     });
@@ -82,6 +93,9 @@ describe('parseConfig', () => {
     ['zero connection cap', { http: { maxConnections: 0 } }, 'http.maxConnections'],
     ['fractional per-address cap', { http: { maxConnectionsPerAddress: 1.5 } }, 'http.maxConnectionsPerAddress'],
     ['zero referrers page', { limits: { referrersPageMaxBytes: 0 } }, 'limits.referrersPageMaxBytes'],
+    ['zero sessions a repository', { limits: { uploadSessionsPerRepository: 0 } }, 'limits.uploadSessionsPerRepository'],
+    ['fractional sessions a principal', { limits: { uploadSessionsPerPrincipal: 2.5 } }, 'limits.uploadSessionsPerPrincipal'],
+    ['zero upload size', { limits: { uploadMaxBytes: 0 } }, 'limits.uploadMaxBytes'],
     ['zero login concurrency', { auth: { maxConcurrentLoginsPerAddress: 0 } }, 'auth.maxConcurrentLoginsPerAddress'],
     ['bad lockout', { auth: { loginLockoutMax: 'long' } }, 'auth.loginLockoutMax'],
     ['section not a mapping', { storage: 'x' }, 'storage'],
