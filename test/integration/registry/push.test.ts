@@ -178,9 +178,9 @@ describe('cross-repository mount', () => {
     expect((await c.req('HEAD', `/v2/auto/blobs/${d}`)).status).toBe(404);
   });
 
-  test('without from: a blob already in the target repository → 201', async () => {
+  test('without from: even a blob already in the target falls back to 202 (no automatic content discovery)', async () => {
     const d = await c.pushBlob('auto/again', 'already here');
-    expect((await c.req('POST', `/v2/auto/again/blobs/uploads/?mount=${d}`)).status).toBe(201);
+    expect((await c.req('POST', `/v2/auto/again/blobs/uploads/?mount=${d}`)).status).toBe(202);
   });
 
   test('an unknown blob falls back to a 202 upload in the target', async () => {

@@ -42,15 +42,13 @@ function chunkRange(req: Request, maxSize: number | undefined): ChunkRange {
 
 /**
  * The repository a mount copies the blob from: `from`, when the caller may pull it and it holds the blob. Without
- * `from` only the target repository itself is looked at (a client re-pushing a blob it already has there); no
- * other repository is searched, so a mount costs two `stat`s whatever the size of the store, and its answer says
- * nothing about blobs in repositories the caller did not name. Anything else falls back to a normal upload (202),
- * as the distribution spec allows.
+ * `from` nothing is searched (no automatic content discovery): a mount costs two `stat`s or none whatever the size
+ * of the store, and its answer says nothing about blobs in repositories the caller did not name. Anything else
+ * falls back to a normal upload (202), as the distribution spec allows.
  */
 async function mountSource(ctx: Ctx<StartRoute>, digest: Digest, from: string | undefined): Promise<string | undefined> {
-  const source = from ?? ctx.route.name;
-  if (source !== ctx.route.name && !(isValidName(source) && ctx.mayPull(source))) return undefined;
-  return (await ctx.deps.storage.blobs.size(source, digest)) !== undefined ? source : undefined;
+  if (from === undefined || !isValidName(from) || !ctx.mayPull(from)) return undefined;
+  return (await ctx.deps.storage.blobs.size(from, digest)) !== undefined ? from : undefined;
 }
 
 /** Opens a session under the session caps of `limits`. */
