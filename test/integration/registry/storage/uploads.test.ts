@@ -119,3 +119,39 @@ test('purge removes sessions untouched for longer than the age, with their bytes
   expect(await storage.uploads.purge(2 * 3600_000)).toBe(0);
   await expect(storage.uploads.size('r', fresh)).rejects.toMatchObject({ code: 'BLOB_UPLOAD_UNKNOWN' });
 });
+
+describe('session caps (upload-slots.ts)', () => {
+  const caps = { uploadSessionsPerRepository: 2, uploadSessionsPerPrincipal: 3 };
+
+  test('are counted in storage: a second process over the same bytes sees the same count; purge frees slots', async () => {
+    const driver = new MemoryDriver();
+    const one = createStorage(driver);
+    const two = createStorage(driver.share());
+    await one.uploads.create('r', 'user:a', caps);
+    await two.uploads.create('r', 'user:a', caps);
+    await expect(one.uploads.create('r', 'user:b', caps)).rejects.toMatchObject({
+      code: 'TOOMANYREQUESTS',
+      status: 429,
+      detail: { limit: 'limits.uploadSessionsPerRepository', max: 2 },
+    });
+    await one.uploads.create('s', 'user:a', caps);
+    await expect(two.uploads.create('t', 'user:a', caps)).rejects.toMatchObject({
+      detail: { limit: 'limits.uploadSessionsPerPrincipal', max: 3 },
+    });
+    expect(await one.uploads.purge(3600_000, Date.now() + 2 * 3600_000)).toBe(3);
+    expect(await driver.list('uploads')).toEqual([]);
+    await two.uploads.create('r', 'user:a', caps);
+  });
+
+  test('a marker a crash left without its session is swept by purge after a grace period', async () => {
+    const driver = new MemoryDriver();
+    const storage = createStorage(driver);
+    const id = await storage.uploads.create('r', 'user:a', caps);
+    // the crash: the session is gone, its markers are not
+    await driver.delete(`uploads/${id}`);
+    expect(await storage.uploads.purge(3600_000)).toBe(0);
+    expect((await driver.list('uploads/_slots/repository')).length).toBe(1);
+    await storage.uploads.purge(3600_000, Date.now() + 120_000);
+    expect(await driver.list('uploads')).toEqual([]);
+  });
+});
