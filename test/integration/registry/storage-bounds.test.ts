@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startBerth, type BerthProcess } from '../../helpers/berth-process.js';
 import { Client, sha256 } from '../../helpers/registry-app.js';
+import { basic, call, PASSWORDS, SECRETS, startAuthRegistry, tokenFor, type AuthRegistry } from './auth-fixture.js';
 
 interface Served {
   berth: BerthProcess;
@@ -127,6 +128,27 @@ describe('upload session caps (3 a repository, 5 a principal)', () => {
     const r = await raw(second.berth.url, 'POST', '/v2/caps/a/blobs/uploads/');
     expect(r.status).toBe(429);
     expect(errorOf(r.body).detail.limit).toBe('limits.uploadSessionsPerRepository');
+  });
+});
+
+describe('with auth, the principal is the authenticated subject (uploadSessionsPerPrincipal: 2)', () => {
+  let r: AuthRegistry;
+  beforeAll(async () => {
+    r = await startAuthRegistry({ limits: { uploadSessionsPerPrincipal: 2 } });
+  }, 30_000);
+  afterAll(async () => {
+    await r?.stop();
+  });
+
+  test('alice is capped across repositories; robot ci, from the same address, has its own slots', async () => {
+    const alice = await tokenFor(r.url, ['repository:team/one:pull,push', 'repository:team/two:pull,push'], basic('alice', PASSWORDS.alice));
+    const ci = await tokenFor(r.url, ['repository:team/app:pull,push'], basic('ci', SECRETS.ci));
+    expect((await call(r.url, 'POST', '/v2/team/one/blobs/uploads/', alice)).status).toBe(202);
+    expect((await call(r.url, 'POST', '/v2/team/two/blobs/uploads/', alice)).status).toBe(202);
+    const third = await call(r.url, 'POST', '/v2/team/two/blobs/uploads/', alice);
+    expect(third.status).toBe(429);
+    expect(errorOf(third.text).detail.limit).toBe('limits.uploadSessionsPerPrincipal');
+    expect((await call(r.url, 'POST', '/v2/team/app/blobs/uploads/', ci)).status).toBe(202);
   });
 });
 
