@@ -1,10 +1,11 @@
 /**
  * Request logging and metrics: one JSON log line and one count per request, with request id, method, route kind,
  * repository, status, bytes and duration. Never headers, never bodies: no secret can reach a log this way.
+ * Probes and scrapes (`/healthz`, `/readyz`, `/metrics`: a request every few seconds per pod) log at debug only.
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { Logger } from '../../shared/logger.js';
+import { lineWriter, type Logger, type LogLevel } from '../../shared/logger.js';
 import type { RegistryMetrics } from '../metrics.js';
 
 export interface RequestInfo {
@@ -21,12 +22,22 @@ export function requestInfo(res: Response): RequestInfo {
   return (res as unknown as Record<symbol, RequestInfo>)[INFO]!;
 }
 
+/** Paths polled by kubelets and Prometheus: their request lines are debug, not info. */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** The level of a request's log line, from its raw URL. */
+export function requestLogLevel(url: string): LogLevel {
+  const q = url.indexOf('?');
+  return PROBE_PATHS.has(q < 0 ? url : url.slice(0, q)) ? 'debug' : 'info';
+}
+
 function bytesOut(res: Response): number {
   const len = Number(res.getHeader('Content-Length'));
   return res.req.method === 'HEAD' || !Number.isFinite(len) ? 0 : len;
 }
 
 export function observe(logger: Logger, metrics: RegistryMetrics) {
+  const log = lineWriter(logger);
   return (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
     const header = req.headers['x-request-id'];
@@ -45,7 +56,7 @@ export function observe(logger: Logger, metrics: RegistryMetrics) {
       metrics.requestDuration.observe({ route: info.route, method: req.method }, seconds);
       if (info.bytesIn) metrics.bytesIn.inc({ route: info.route }, info.bytesIn);
       if (out) metrics.bytesOut.inc({ route: info.route }, out);
-      logger.info('request', {
+      log(requestLogLevel(req.url), 'request', {
         requestId: id,
         method: req.method,
         route: info.route,

@@ -50,6 +50,16 @@ test('one JSON log line per request, with the fields and never the Authorization
   expect(JSON.stringify(p.logs)).not.toMatch(/c2VjcmV0|secret-password|Basic /);
 });
 
+test('probes and scrapes are not logged at info level; other requests are', async () => {
+  for (const path of ['/healthz', '/readyz', '/metrics', '/healthz?verbose=1']) {
+    await c.req('GET', path, { headers: { 'X-Request-Id': `probe-${path.length}` } });
+  }
+  await c.req('GET', '/v2/', { headers: { 'X-Request-Id': 'not-a-probe' } });
+  await new Promise((r) => setTimeout(r, 100));
+  expect(p.logs.filter((l) => String(l.requestId).startsWith('probe-'))).toEqual([]);
+  expect(p.logs.find((l) => l.requestId === 'not-a-probe')).toMatchObject({ level: 'info', message: 'request', component: 'registry' });
+});
+
 test('abandoned upload sessions are purged after their age, live ones stay', async () => {
   const root = await mkdtemp(join(tmpdir(), 'berth-purge-'));
   const storage = await openStorage({ driver: 'filesystem', root });
