@@ -100,7 +100,7 @@ export class LoginLimiter {
       this.#byAddress.forgive(ip, now);
       if (acct) this.#byAccount.forgive(acct, now);
       if (pair) {
-        this.#pairs.delete(pair);
+        this.#clearPair(pair);
         this.#trusted.set(pair, true);
       }
     };
@@ -115,6 +115,17 @@ export class LoginLimiter {
     const n = this.#count(key) - 1;
     if (n > 0) this.#inFlight.set(key, n);
     else this.#inFlight.delete(key);
+  }
+
+  /**
+   * Forgets the pair's failures (a success). The entry is zeroed in place rather than deleted: deleting the last
+   * entry of an LRUCache clears (fills) all of its `maxKeys`-long arrays, which cost more than the token it guarded.
+   */
+  #clearPair(pair: string): void {
+    const state = this.#pairs.peek(pair);
+    if (!state) return;
+    state.failures = 0;
+    state.lockedUntil = 0;
   }
 
   #pairWait(pair: string, now: number): number {

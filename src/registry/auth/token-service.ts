@@ -139,6 +139,7 @@ export async function answerTokenRequest(deps: TokenServiceDeps, req: TokenReque
     body.refresh_token = (await issueRefreshToken(deps.settings, sub, caller.refresh.cred, now, caller.refresh.maxExpS)).token;
   }
   count(TOKEN_OUTCOMES.issued);
-  deps.logger.debug('token issued', { client: ip, subject: sub, grant: req.grant, scope: body.scope });
+  // winston builds and pipes a line before its level filter drops it: ask first on this hot path
+  if (deps.logger.isDebugEnabled()) deps.logger.debug('token issued', { client: ip, subject: sub, grant: req.grant, scope: body.scope });
   return { status: 200, body };
 }

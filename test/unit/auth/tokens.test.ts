@@ -1,5 +1,8 @@
-import { createPublicKey } from 'node:crypto';
-import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, exportJWK } from 'jose';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, exportJWK, jwtVerify } from 'jose';
+import { buildKeySet, loadSigningKey } from '../../../src/registry/auth/keys.js';
 import {
   CLOCK_LEEWAY_S,
   TokenError,
@@ -9,7 +12,7 @@ import {
   verifyRefreshToken,
   type TokenSettings,
 } from '../../../src/registry/auth/tokens.js';
-import { foreignKeyPair, makeSettings } from './fixtures.js';
+import { foreignKeyPair, makeSettings, tempDir } from './fixtures.js';
 
 const ACCESS = [{ type: 'repository', name: 'team/app', actions: ['pull'] }];
 let settings: TokenSettings;
@@ -157,5 +160,26 @@ describe('refresh tokens', () => {
     const capped = decodeJwt((await issueRefreshToken(settings, 'ci', 't', NOW, NOW / 1000 + 3600)).token);
     expect(capped.exp).toBe(NOW / 1000 + 3600);
     expect(decodeProtectedHeader((await issueRefreshToken(settings, 'ci', 't', NOW)).token).typ).toBe('berth-refresh+jwt');
+  });
+});
+
+describe('every signing key type', () => {
+  const KEYS = [
+    ['Ed25519', 'EdDSA', () => generateKeyPairSync('ed25519').privateKey],
+    ['RSA 2048', 'RS256', () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey],
+    ['EC P-256', 'ES256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey],
+    ['EC P-384', 'ES384', () => generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey],
+  ] as const;
+
+  test.each(KEYS)('%s signs %s tokens that verify, with jose alone too', async (_name, alg, make) => {
+    const file = join(await tempDir(), 'key.pem');
+    await writeFile(file, make().export({ type: 'pkcs8', format: 'pem' }) as string);
+    const { key } = await loadSigningKey(file);
+    const s = await makeSettings(buildKeySet(key, []));
+    const { token } = await issueAccessToken(s, 'alice', ACCESS, NOW);
+    expect(decodeProtectedHeader(token)).toEqual({ alg, typ: 'JWT', kid: key.kid });
+    expect(await verifyAccessToken(s, token, NOW)).toMatchObject({ sub: 'alice', access: ACCESS });
+    const { payload } = await jwtVerify(token, key.key, { algorithms: [alg], issuer: s.issuer, audience: s.service, currentDate: new Date(NOW) });
+    expect(payload).toMatchObject({ iat: NOW / 1000, nbf: NOW / 1000, exp: NOW / 1000 + s.tokenTtlS, jti: expect.any(String) });
   });
 });
