@@ -2,7 +2,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FsDriver } from '../../../../src/registry/storage/drivers/filesystem.js';
+import { FsDriver, SYNC_READ_MAX } from '../../../../src/registry/storage/drivers/filesystem.js';
 
 let root: string;
 let d: FsDriver;
@@ -22,6 +22,16 @@ test('put creates folders, replaces whole files, and leaves no temp file behind'
   expect(await readFile(join(root, 'a/b/c'), 'utf8')).toBe('two');
   expect(await readdir(join(root, 'tmp'))).toEqual([]);
 });
+
+test.each([0, 1, SYNC_READ_MAX - 1, SYNC_READ_MAX, SYNC_READ_MAX + 1, 3 * SYNC_READ_MAX + 7])(
+  'get returns a file of %d bytes whole, on either side of the blocking-read limit',
+  async (size) => {
+    const data = Buffer.alloc(size, 0);
+    for (let i = 0; i < size; i++) data[i] = (i * 31) & 0xff;
+    await d.put('f', data);
+    expect((await d.get('f'))?.equals(data)).toBe(true);
+  },
+);
 
 test('a failed put leaves no temp file behind', async () => {
   await d.put('file', 'x');
