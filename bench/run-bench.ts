@@ -12,10 +12,12 @@ import {
   blobRound,
   declareBlobScenarios,
   declareSmallScenario,
+  sizeLabel,
   skopeoRound,
   smallRound,
   type BigLayers,
 } from './blob-scenarios.js';
+import { ctrRound, declareCtrScenarios } from './ctr-scenario.js';
 import { keepAliveAgent } from './http-client.js';
 import { writeRandomLayer } from './layer-file.js';
 import { lowestLimit, measureLimits, type MachineLimits } from './limits.js';
@@ -73,6 +75,10 @@ async function runRound(env: RoundEnv, layers: BigLayers | undefined, log: (line
     log(`round ${env.round}: skopeo`);
     await skopeoRound(env, layers.skopeo);
   }
+  if (layers && phases.has('ctr')) {
+    log(`round ${env.round}: containerd ctr`);
+    await ctrRound(env, layers.skopeo);
+  }
   if (phases.has('small')) {
     log(`round ${env.round}: small layers`);
     await smallRound(env);
@@ -85,10 +91,11 @@ async function runRound(env: RoundEnv, layers: BigLayers | undefined, log: (line
 
 function declareAll(rec: Recorder, opts: BenchOptions, limits: MachineLimits | undefined): void {
   const floor = limits ? lowestLimit(limits) * 0.8 : undefined;
-  if (opts.phases.has('blob') || opts.phases.has('skopeo')) {
+  if (opts.phases.has('blob') || opts.phases.has('skopeo') || opts.phases.has('ctr')) {
     const phases = { http: opts.phases.has('blob'), skopeo: opts.phases.has('skopeo') };
     declareBlobScenarios(rec, phases, opts.layerMiB * MiB, opts.chunkMiB, floor);
   }
+  if (opts.phases.has('ctr')) declareCtrScenarios(rec, sizeLabel(opts.layerMiB * MiB));
   if (opts.phases.has('small')) declareSmallScenario(rec, opts.smallLayers, opts.smallLayerKiB, opts.smallClients);
   if (opts.phases.has('manifest')) declareManifestScenarios(rec, opts.wrkConnections);
 }
@@ -150,7 +157,7 @@ export async function runBench(
   }
   const rec = new Recorder(log);
   declareAll(rec, opts, limits);
-  const needLayers = opts.phases.has('blob') || opts.phases.has('skopeo');
+  const needLayers = opts.phases.has('blob') || opts.phases.has('skopeo') || opts.phases.has('ctr');
   const layers = needLayers ? await makeLayers(join(workDir, 'layers'), opts, log) : undefined;
   const agent = keepAliveAgent(4);
   const errors: string[] = [];
