@@ -25,6 +25,8 @@ export function createApp(opts: AppOptions): express.Express {
   // Behind one trusted proxy, req.ip is the client it saw (rate limits per client address depend on it).
   if (opts.config.http.trustProxy) app.set('trust proxy', 1);
   app.use(observe(opts.logger, opts.metrics));
+  // The registry API first: every other route is matched (and skipped) on each /v2 request that passes it.
+  app.use('/v2', v2Dispatcher(opts));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -37,7 +39,6 @@ export function createApp(opts: AppOptions): express.Express {
     res.end(await opts.metrics.registry.metrics());
   });
   if (opts.tokenRouter) app.use(opts.tokenRouter);
-  app.use('/v2', v2Dispatcher(opts));
   app.use(errorHandler(opts.logger, opts.metrics));
   return app;
 }
