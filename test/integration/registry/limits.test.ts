@@ -148,8 +148,10 @@ describe('connection caps', () => {
     expect(full.startsWith('HTTP/1.1 429 ')).toBe(true);
     expect(bodyOf(full)).toMatchObject({ errors: [{ detail: { limit: 'http.maxConnections' } }] });
     for (const c of [...held, ...more]) c.socket.destroy();
-    expect(await metric(s.berth.url, 'max_connections_per_address')).toBe(1);
-    expect(await metric(s.berth.url, 'max_connections')).toBe(1);
+    // At least the one refusal each asserted above; the metric read itself may be refused (and counted) while the
+    // server has not yet seen the closes.
+    expect(await metric(s.berth.url, 'max_connections_per_address')).toBeGreaterThanOrEqual(1);
+    expect(await metric(s.berth.url, 'max_connections')).toBeGreaterThanOrEqual(1);
   });
 });
 
