@@ -9,7 +9,8 @@
  *   addr: 0.0.0.0:5000
  *   externalUrl: https://registry.example.com   # used in token realms; Locations are relative
  * storage:
- *   driver: filesystem                          # or memory (nothing survives a restart; tests)
+ *   driver: filesystem                          # or memory (nothing survives a restart; tests), or s3:
+ *   # s3: { bucket: berth, endpoint: http://127.0.0.1:7070, forcePathStyle: true }
  *   root: /var/lib/berth
  *   uploadPurge: { maxAge: 24h, interval: 1h }
  * auth:                                         # absent: no auth, like Distribution's default
@@ -28,12 +29,13 @@ import { applyDefaults } from './schemas/kit.js';
 import { AuthSchema, CONFIG_WORDING, RegistryConfigSchema, durationsToMs, type RegistryConfigDefaulted, type WithMs } from './schemas/registry-config.js';
 import { firstProblem, withoutNulls } from './schemas/validate.js';
 
-export { STORAGE_DRIVERS, type StorageDriverName } from './schemas/registry-config.js';
+export { S3_MIN_PART_SIZE, STORAGE_DRIVERS, type StorageDriverName } from './schemas/registry-config.js';
 
 type Parsed = WithMs<RegistryConfigDefaulted>;
 
 export type HttpConfig = Parsed['http'];
 export type StorageConfig = Parsed['storage'];
+export type S3Config = NonNullable<StorageConfig['s3']>;
 export type AuthConfig = NonNullable<Parsed['auth']>;
 
 export interface RegistryConfig extends Omit<Parsed, 'auth'> {
@@ -82,6 +84,23 @@ function checkAuth(auth: AuthConfig): AuthConfig {
   };
 }
 
+/** What the schema cannot say: `storage.s3` goes with the s3 driver, and key files come in pairs. */
+function checkStorage(storage: StorageConfig): StorageConfig {
+  const { s3 } = storage;
+  if (storage.driver !== 's3') {
+    if (s3) throw new ConfigError('storage.s3', 'is only read with storage.driver: s3');
+    return storage;
+  }
+  if (!s3) throw new ConfigError('storage.s3', 'is required with storage.driver: s3 (at least a bucket)');
+  if ((s3.accessKeyIdFile === '') !== (s3.secretAccessKeyFile === '')) {
+    throw new ConfigError('storage.s3.accessKeyIdFile', 'and secretAccessKeyFile go together: set both or neither');
+  }
+  return {
+    ...storage,
+    s3: { ...s3, endpoint: validateUrl(s3.endpoint, 'storage.s3.endpoint'), prefix: s3.prefix.replace(/^\/+|\/+$/g, '') },
+  };
+}
+
 /** Turns parsed YAML into a validated config; throws {@link ConfigError} naming the first bad field. */
 export function parseConfig(raw: unknown): RegistryConfig {
   const doc = withoutNulls(raw);
@@ -91,6 +110,7 @@ export function parseConfig(raw: unknown): RegistryConfig {
   return {
     ...c,
     http: { ...c.http, addr: validateAddr(c.http.addr), externalUrl: validateUrl(c.http.externalUrl, 'http.externalUrl') },
+    storage: checkStorage(c.storage),
     auth: c.auth && checkAuth(c.auth),
   };
 }
@@ -120,7 +140,17 @@ export function resolvePaths(config: RegistryConfig, base: string): RegistryConf
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   return {
     ...config,
-    storage: { ...config.storage, root: at(config.storage.root) },
+    storage: {
+      ...config.storage,
+      root: at(config.storage.root),
+      ...(config.storage.s3 && {
+        s3: {
+          ...config.storage.s3,
+          accessKeyIdFile: config.storage.s3.accessKeyIdFile && at(config.storage.s3.accessKeyIdFile),
+          secretAccessKeyFile: config.storage.s3.secretAccessKeyFile && at(config.storage.s3.secretAccessKeyFile),
+        },
+      }),
+    },
     auth: config.auth && {
       ...config.auth,
       signingKeyFile: at(config.auth.signingKeyFile),

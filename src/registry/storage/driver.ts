@@ -72,6 +72,12 @@ export interface Writer {
    * state with the upload instead.
    */
   readBack?(): Promise<Readable>;
+  /**
+   * The hex SHA-256 of every byte appended so far, from hash state the driver saves with the upload at each
+   * append (the S3 driver, which cannot read an upload back, does): any process can verify the digest of an upload
+   * others began, without reading it.
+   */
+  sha256?(): Promise<string>;
 }
 
 export type WriterMode = 'create' | 'append';

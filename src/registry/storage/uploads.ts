@@ -5,7 +5,8 @@
  *
  * Hashing: while a session's bytes all flow through this process, a running sha256 is kept in memory, so commit
  * needs no second read. When part of the upload came through another process (or the digest is sha512), commit
- * re-hashes what the writer reads back. Nothing is ever held in memory whole.
+ * takes the sha256 from the hash state the driver saved with the upload (the S3 driver), else re-hashes what the
+ * writer reads back. Nothing is ever held in memory whole.
  */
 import { randomUUID, type Hash } from 'node:crypto';
 import { BoundError, RegistryError } from '../errors.js';
@@ -193,13 +194,17 @@ export class UploadStore {
     return written;
   }
 
-  /** The hex digest of a session's bytes, from the running hash when it is complete, else read back. */
+  /**
+   * The hex digest of a session's bytes: from the running hash when it is complete, else from the hash state the
+   * driver saved with the upload (sha256, on a driver that keeps one), else read back.
+   */
   async #digest(id: string, digest: Digest, writer: Writer): Promise<string> {
     const state = this.#hashes.get(id);
     if (digest.algorithm === 'sha256' && state && state.offset === writer.size) {
       this.#hashes.delete(id);
       return state.hash.digest('hex');
     }
+    if (digest.algorithm === 'sha256' && writer.sha256) return writer.sha256();
     if (!writer.readBack) throw new Error('the storage driver cannot read an upload back, and no hash state is kept');
     const hash = newHash(digest.algorithm);
     for await (const chunk of await writer.readBack()) hash.update(chunk as Buffer);

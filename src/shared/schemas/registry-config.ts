@@ -13,7 +13,10 @@ FormatRegistry.Set('duration', (s) => (parseDuration(s) ?? 0) > 0);
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 /** The storage drivers `storage.driver` can name. */
-export const STORAGE_DRIVERS = ['filesystem', 'memory'] as const;
+export const STORAGE_DRIVERS = ['filesystem', 'memory', 's3'] as const;
+
+/** S3's smallest part (every part of a multipart upload but the last must be at least this big). */
+export const S3_MIN_PART_SIZE = 5 * 1024 * 1024;
 export type StorageDriverName = (typeof STORAGE_DRIVERS)[number];
 
 const DURATION = 'must be a duration such as 90s, 5m or 24h';
@@ -107,6 +110,44 @@ export const AuthSchema = Type.Object(
   { additionalProperties: false, description: "The embedded token service. Absent: every request is allowed (no auth, like Distribution's default)." },
 );
 
+export const S3Schema = Type.Object(
+  {
+    bucket: Type.String({
+      pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+      errorMessage: 'must be a bucket name',
+      description: 'The bucket (it must exist).',
+    }),
+    region: Default(Type.String({ minLength: 1, description: 'The signing region; most S3-compatible servers accept any.' }), 'us-east-1'),
+    endpoint: Default(Type.String({ description: "The server's URL (http://127.0.0.1:7070); empty: AWS S3 itself." }), ''),
+    forcePathStyle: Default(
+      Type.Boolean({ description: 'The bucket in the path (http://host/bucket/key) instead of the host name; most self-hosted servers need it.' }),
+      false,
+    ),
+    prefix: Default(Type.String({ description: 'A key prefix every object is stored under, so one bucket can hold several registries.' }), ''),
+    accessKeyIdFile: Default(
+      Type.String({
+        description:
+          "A file holding the access key id (e.g. a mounted Secret), with secretAccessKeyFile. Neither: the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a web-identity token file, a profile, the instance role).",
+      }),
+      '',
+    ),
+    secretAccessKeyFile: Default(Type.String({ description: 'A file holding the secret access key, with accessKeyIdFile.' }), ''),
+    partSize: Default(
+      Type.Integer({
+        minimum: S3_MIN_PART_SIZE,
+        maximum: 5 * 1024 ** 3,
+        errorMessage: `must be a whole number of bytes from ${S3_MIN_PART_SIZE} (5 MiB) to 5 GiB`,
+        description: 'Bytes of each part an upload is cut into (at most one part per upload is held in memory).',
+      }),
+      2 * S3_MIN_PART_SIZE,
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'The bucket of the s3 driver (required with it). Keys are never logged.',
+  },
+);
+
 export const RegistryConfigSchema = Type.Object(
   {
     http: Section(
@@ -138,7 +179,8 @@ export const RegistryConfigSchema = Type.Object(
       {
         driver: Default(
           StringEnum(STORAGE_DRIVERS, {
-            description: "Where the bytes live: a folder (filesystem, the default) or this process's memory (memory, for tests).",
+            description:
+              "Where the bytes live: a folder (filesystem, the default), this process's memory (memory, for tests), or an S3-compatible bucket (s3, with storage.s3).",
           }),
           'filesystem',
         ),
@@ -153,6 +195,7 @@ export const RegistryConfigSchema = Type.Object(
           },
           'Purging of abandoned upload sessions.',
         ),
+        s3: Type.Optional(S3Schema),
       },
       'Where the bytes live.',
     ),

@@ -12,6 +12,16 @@ export interface DriverFactory {
   durable: boolean;
   /** Whether the driver has the optional `sendRange` (otherwise blobs are served through `reader`). */
   sendRange: boolean;
+  /**
+   * Whether a path can only be a file or a folder (a filesystem; the memory driver copies it). An object store
+   * allows both, so the stores never depend on it.
+   */
+  filesOrFolders: boolean;
+  /**
+   * Whether commit replaces an existing target (a rename), or keeps it (an object store's conditional write).
+   * Targets are content-addressed, so both leave the same bytes there.
+   */
+  commitReplaces: boolean;
   /** Removes what `open` created. */
   cleanUp?(): Promise<void>;
 }

@@ -45,12 +45,12 @@ export function writerTests(factory: DriverFactory): void {
       expect(await text(d, 'empty')).toBe('');
     });
 
-    test('commit makes the content visible whole at its final path, creating folders and replacing', async () => {
+    test('commit makes the content visible whole at its final path, creating folders and replacing (or keeping)', async () => {
       await d.put('final/place', 'previous');
       const w = await upload(d, 'u/data', 'new ', 'content');
       expect(await text(d, 'final/place')).toBe('previous');
       await w.commit('final/place');
-      expect(await text(d, 'final/place')).toBe('new content');
+      expect(await text(d, 'final/place')).toBe(factory.commitReplaces ? 'new content' : 'previous');
       const w2 = await upload(d, 'u2/data', 'elsewhere');
       await w2.commit('a/new/folder/file');
       expect(await text(d, 'a/new/folder/file')).toBe('elsewhere');

@@ -29,6 +29,8 @@ describeDriver('filesystem', {
   failingCommitTarget: underAFile,
   durable: true,
   sendRange: true,
+  filesOrFolders: true,
+  commitReplaces: true,
   async cleanUp() {
     await Promise.all([...new Set(roots.values())].map((r) => rm(r, { recursive: true, force: true })));
   },
@@ -40,4 +42,6 @@ describeDriver('memory', {
   failingCommitTarget: underAFile,
   durable: false,
   sendRange: false,
+  filesOrFolders: true,
+  commitReplaces: true,
 });

@@ -1,0 +1,177 @@
+/**
+ * The S3 driver (`storage.driver: s3`): the bytes are objects in an S3-compatible bucket (AWS S3, MinIO, Ceph RGW,
+ * versitygw), under an optional key prefix. Several processes may share one bucket: an upload is a multipart
+ * upload plus a state object in the bucket (s3-writer.ts), so any of them can continue it.
+ *
+ * What differs from a filesystem, within the contract: folders are only key prefixes (a folder is there while a
+ * key is below it); a path may be both a file and a folder (S3 does not refuse it, and checking would cost a
+ * request per parent on every write); a commit keeps an object already at its target (targets are
+ * content-addressed, so it holds the same bytes); an unfinished upload's bytes are not visible at its path.
+ */
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { S3Config } from '../../../shared/registry-config.js';
+import { normalizePath, type ByteRange, type DirEntry, type PathInfo, type StorageDriver, type Writer, type WriterMode } from '../driver.js';
+import { isNotFound, Keys, notFound, s3Client } from './s3-client.js';
+import { copyReplacing } from './s3-copy.js';
+import { deleteKeys, emptyState, readState, stateKey, tailKey, writeState } from './s3-upload-state.js';
+import { S3Writer } from './s3-writer.js';
+
+export class S3Driver implements StorageDriver {
+  readonly name = 's3';
+  readonly durable = true;
+  readonly #keys: Keys;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly config: Pick<S3Config, 'bucket' | 'prefix' | 'partSize'>,
+  ) {
+    this.#keys = new Keys(config.prefix);
+  }
+
+  /** Opens the driver and checks that the bucket answers (an error names the bucket, never the keys). */
+  static async open(config: S3Config): Promise<S3Driver> {
+    const s3 = await s3Client(config);
+    try {
+      await s3.send(new HeadBucketCommand({ Bucket: config.bucket }));
+    } catch (err) {
+      s3.destroy();
+      const where = config.endpoint || 'AWS S3';
+      throw new Error(`cannot open bucket ${config.bucket} at ${where}: ${(err as Error).name} ${(err as Error).message}`, { cause: err });
+    }
+    return new S3Driver(s3, config);
+  }
+
+  /** Closes the client's connections. */
+  destroy(): void {
+    this.s3.destroy();
+  }
+
+  get #bucket(): string {
+    return this.config.bucket;
+  }
+
+  async stat(path: string): Promise<PathInfo | undefined> {
+    const p = normalizePath(path);
+    if (p === '') return { size: 0, mtimeMs: 0, isDirectory: true };
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#keys.of(p) }));
+      return { size: out.ContentLength ?? 0, mtimeMs: out.LastModified?.getTime() ?? 0, isDirectory: false };
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const below = await this.s3.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: this.#keys.below(p), MaxKeys: 1 }));
+    return (below.KeyCount ?? 0) > 0 ? { size: 0, mtimeMs: 0, isDirectory: true } : undefined;
+  }
+
+  async get(path: string): Promise<Buffer | undefined> {
+    const body = await this.#object(normalizePath(path));
+    return body && Buffer.from(await body.transformToByteArray());
+  }
+
+  async put(path: string, data: Uint8Array | string): Promise<void> {
+    const p = normalizePath(path);
+    if (p === '') throw new Error('cannot write the storage root');
+    const body = Buffer.from(data);
+    await this.s3.send(new PutObjectCommand({ Bucket: this.#bucket, Key: this.#keys.of(p), Body: body, ContentLength: body.length }));
+  }
+
+  async reader(path: string, range?: ByteRange): Promise<Readable | undefined> {
+    const body = await this.#object(normalizePath(path), range);
+    return body as Readable | undefined;
+  }
+
+  writer(path: string, mode: 'create'): Promise<Writer>;
+  writer(path: string, mode: WriterMode): Promise<Writer | undefined>;
+  async writer(path: string, mode: WriterMode): Promise<Writer | undefined> {
+    const key = this.#keys.of(normalizePath(path));
+    const place = { s3: this.s3, bucket: this.#bucket, key, partSize: this.config.partSize };
+    const keyOf = (p: string): string => this.#keys.of(normalizePath(p));
+    const stored = await readState(this.s3, this.#bucket, key);
+    if (mode === 'append') return stored && new S3Writer(place, stored, keyOf);
+    if (stored) await new S3Writer(place, stored, keyOf).cancel();
+    const state = emptyState();
+    return new S3Writer(place, { state, etag: await writeState(this.s3, this.#bucket, key, state) }, keyOf);
+  }
+
+  async list(dir: string): Promise<DirEntry[]> {
+    const prefix = this.#keys.below(normalizePath(dir));
+    const entries: DirEntry[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
+      );
+      for (const c of out.CommonPrefixes ?? []) entries.push({ name: c.Prefix!.slice(prefix.length, -1), isDirectory: true });
+      for (const o of out.Contents ?? []) entries.push({ name: o.Key!.slice(prefix.length), isDirectory: false });
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return entries.filter((e) => e.name !== '');
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    const src = normalizePath(from);
+    const dst = normalizePath(to);
+    const info = await this.stat(src);
+    if (!info || info.isDirectory) throw notFound(src);
+    if (src === dst) return;
+    await copyReplacing(this.s3, this.#bucket, this.#keys.of(src), this.#keys.of(dst), info.size);
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#keys.of(src) }));
+  }
+
+  async delete(path: string): Promise<boolean> {
+    const p = normalizePath(path);
+    if (p === '') throw new Error('refusing to delete the storage root');
+    const keys = (await this.#exists(p)) ? [this.#keys.of(p)] : [];
+    let token: string | undefined;
+    do {
+      const out = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: this.#keys.below(p), ContinuationToken: token }),
+      );
+      keys.push(...(out.Contents ?? []).map((o) => o.Key!));
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    if (keys.length === 0) return false;
+    await deleteKeys(this.s3, this.#bucket, keys);
+    return true;
+  }
+
+  async #exists(p: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#keys.of(p) }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The body of an object (or a byte range of it); undefined when absent. */
+  async #object(p: string, range?: ByteRange): Promise<GetObjectCommandOutput['Body']> {
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({
+          Bucket: this.#bucket,
+          Key: this.#keys.of(p),
+          ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+        }),
+      );
+      return out.Body;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}
+
+/** The keys an upload at `key` keeps beside it (its state and tail objects), for tools that look at a bucket. */
+export const uploadSideKeys = { stateKey, tailKey } as const;
