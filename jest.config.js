@@ -1,9 +1,10 @@
 /**
  * Jest runs the TypeScript sources as ESM through ts-jest (type checking is `npm run typecheck`).
  *
- * Two projects: every test, on the default (filesystem) storage driver; then the registry request tables and the
+ * Three projects: every test, on the default (filesystem) storage driver; then the registry request tables and the
  * OCI conformance suites once more on the in-memory driver (`BERTH_TEST_STORAGE=memory`, read by the helpers in
- * test/helpers), so a store that leans on a filesystem quirk fails there.
+ * test/helpers), so a store that leans on a filesystem quirk fails there; and once more on the S3 driver against
+ * a versitygw server each test file starts (`BERTH_TEST_STORAGE=s3`).
  */
 const base = {
   testEnvironment: 'node',
@@ -29,6 +30,12 @@ export default {
       displayName: 'memory storage',
       testMatch: ON_EVERY_DRIVER,
       setupFiles: ['<rootDir>/test/helpers/memory-storage.setup.ts'],
+    },
+    {
+      ...base,
+      displayName: 's3 storage',
+      testMatch: ON_EVERY_DRIVER,
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/s3-storage.setup.ts'],
     },
   ],
 };

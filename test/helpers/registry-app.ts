@@ -1,6 +1,6 @@
 /**
  * An in-process registry on a free loopback port, over the storage driver named by `BERTH_TEST_STORAGE`
- * (`filesystem`, the default, on a temp directory; or `memory`), and a raw HTTP client that sends paths exactly as
+ * (`filesystem`, the default, on a temp directory; `memory`; or `s3`, on the test's S3 server), and a raw HTTP client that sends paths exactly as
  * written (fetch would normalise `%2e%2e`), for request-table tests. `npm test` runs the request tables with each
  * driver (jest.config.js).
  */
@@ -14,6 +14,7 @@ import { startRegistry, type StartDeps } from '../../src/registry/server.js';
 import type { StorageDriver } from '../../src/registry/storage/driver.js';
 import { openDriver } from '../../src/registry/storage/drivers/open.js';
 import { silentLogger } from '../../src/shared/logger.js';
+import { s3ServerFromEnv, s3TestConfig } from './s3-env.js';
 import { storageDriverFromEnv } from './storage-env.js';
 
 export interface TestRegistry {
@@ -34,7 +35,7 @@ export async function startTestRegistry(
   const config = patch({
     ...DEFAULT_CONFIG,
     http: { ...DEFAULT_CONFIG.http, addr: '127.0.0.1:0' },
-    storage: { ...DEFAULT_CONFIG.storage, driver: storageDriverFromEnv(), root },
+    storage: { ...DEFAULT_CONFIG.storage, ...storageFromEnv(), root },
   });
   const driver = await openDriver(config.storage);
   const running = await startRegistry({ config, logger: silentLogger(), createAuth, driver });
@@ -45,9 +46,16 @@ export async function startTestRegistry(
     files: (dir = '') => driverFiles(driver, dir),
     async close() {
       await running.close();
+      (driver as { destroy?: () => void }).destroy?.();
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** The driver `BERTH_TEST_STORAGE` names, with the test server's bucket (under a new prefix) for `s3`. */
+function storageFromEnv(): Pick<RegistryConfig['storage'], 'driver' | 's3'> {
+  const driver = storageDriverFromEnv();
+  return driver === 's3' ? { driver, s3: s3TestConfig(s3ServerFromEnv()) } : { driver };
 }
 
 /** Every file below `dir` in a driver, relative to `dir`, sorted. */

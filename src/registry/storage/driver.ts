@@ -67,9 +67,9 @@ export interface Writer {
    */
   close(): Promise<void>;
   /**
-   * Reads back what was appended so far (to verify a digest when the running hash is not in this process). An
-   * object store cannot read an unfinished multipart upload, so it leaves this out and the store saves the hash
-   * state with the upload instead.
+   * Reads back what was appended so far (to verify a digest when neither the running hash nor a saved one has it).
+   * An object store cannot read an unfinished multipart upload: it may finish the upload to read it, after which
+   * only commit or cancel remain (the S3 driver does, for sha512; sha256 comes from `sha256`).
    */
   readBack?(): Promise<Readable>;
   /**

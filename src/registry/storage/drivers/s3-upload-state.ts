@@ -23,6 +23,8 @@ export interface UploadState {
   size: number;
   /** hash-wasm's saved SHA-256 state over those bytes (base64); empty for a new upload. */
   sha256: string;
+  /** The multipart upload was completed at the upload key (to be read back): only commit or cancel remain. */
+  completed?: boolean;
 }
 
 /** A state as read, with the ETag its replacement must match. */

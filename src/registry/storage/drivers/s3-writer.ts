@@ -5,10 +5,12 @@
  * state, so any process can continue the upload and verify its digest without reading it back.
  *
  * Commit: a blob that never filled a part is written whole with one conditional PutObject; a larger one completes
- * its multipart upload at the upload key and is copied server-side to the target with a conditional write
+ * its multipart upload at the upload key (as `readBack` does, for a digest other than SHA-256: the only time an
+ * upload is read) and is copied server-side to the target with a conditional write
  * ({@link placeOnce}). Either way an object already at the target (the same content: targets are
  * content-addressed) is kept.
  */
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -53,6 +55,7 @@ export class S3Writer implements Writer {
   async append(body: AsyncIterable<Buffer>, onChunk?: (chunk: Buffer) => void): Promise<number> {
     this.#live();
     const before = this.#stored.state;
+    if (before.completed) throw new Error(`upload ${this.at.key} was finished to be read back: only commit or cancel remain`);
     const hasher = await this.#hasher(before);
     const state: UploadState = { ...before, parts: [...before.parts] };
     let buffered = await this.#tailBytes(before);
@@ -85,25 +88,28 @@ export class S3Writer implements Writer {
 
   async commit(to: string): Promise<void> {
     this.#live();
-    const { state } = this.#stored;
     const target = this.keyOf(to);
-    const tail = await this.#tailBytes(state);
+    const { state } = this.#stored;
     if (state.parts.length === 0) {
-      await this.#put(target, tail, true);
+      await this.#put(target, await this.#tailBytes(state), true);
     } else {
-      const parts = [...state.parts];
-      if (tail.length > 0) parts.push(await this.#part(state.uploadId!, parts.length + 1, tail));
-      await this.at.s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.at.bucket,
-          Key: this.at.key,
-          UploadId: state.uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: p.etag })) },
-        }),
-      );
+      await this.#complete();
       await placeOnce(this.at.s3, this.at.bucket, this.at.key, target, state.size);
     }
-    await this.#discard({ ...state, uploadId: state.parts.length === 0 ? state.uploadId : undefined });
+    await this.#discard(this.#stored.state);
+  }
+
+  /**
+   * Reads the upload back (a digest other than the saved SHA-256). An upload of several parts is completed at its
+   * own key first, as S3 cannot read an unfinished one: after that only commit or cancel remain.
+   */
+  async readBack(): Promise<Readable> {
+    this.#live();
+    const { state } = this.#stored;
+    if (state.parts.length === 0) return Readable.from([await this.#tailBytes(state)]);
+    await this.#complete();
+    const out = await this.at.s3.send(new GetObjectCommand({ Bucket: this.at.bucket, Key: this.at.key }));
+    return out.Body as Readable;
   }
 
   async cancel(): Promise<void> {
@@ -119,6 +125,24 @@ export class S3Writer implements Writer {
   async sha256(): Promise<string> {
     this.#live();
     return (await this.#hasher(this.#stored.state)).digest('hex');
+  }
+
+  /** Completes the multipart upload at the upload key (with the tail as its last part), once. */
+  async #complete(): Promise<void> {
+    const { state } = this.#stored;
+    if (state.completed) return;
+    const parts = [...state.parts];
+    const tail = await this.#tailBytes(state);
+    if (tail.length > 0) parts.push(await this.#part(state.uploadId!, parts.length + 1, tail));
+    await this.at.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.at.bucket,
+        Key: this.at.key,
+        UploadId: state.uploadId,
+        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: p.etag })) },
+      }),
+    );
+    await this.#saveState({ ...state, completed: true });
   }
 
   async #hasher(state: UploadState): Promise<IHasher> {
@@ -176,7 +200,7 @@ export class S3Writer implements Writer {
 
   /** Ends the upload: aborts its multipart upload (when given) and deletes its objects. */
   async #discard(state: UploadState): Promise<void> {
-    if (state.uploadId) {
+    if (state.uploadId && !state.completed) {
       await this.at.s3
         .send(new AbortMultipartUploadCommand({ Bucket: this.at.bucket, Key: this.at.key, UploadId: state.uploadId }))
         .catch((err: unknown) => {

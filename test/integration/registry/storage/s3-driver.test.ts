@@ -116,6 +116,19 @@ describe('S3 driver: uploads over several parts', () => {
     expect((await readAllBytes(await d.reader('blob'))).equals(data)).toBe(true);
   });
 
+  test('readBack of an upload of several parts (a sha512 digest) reads it whole; then only commit or cancel remain', async () => {
+    const d = await open();
+    const data = pattern(7 * 1024 * 1024 + 3, 5);
+    const w = await d.writer('u/data', 'create');
+    await w.append(chunks(...slices(data, 1 << 20)));
+    const back = await readAllBytes(await w.readBack!());
+    expect(createHash('sha512').update(back).digest('hex')).toBe(createHash('sha512').update(data).digest('hex'));
+    await expect(w.append(chunks('more'))).rejects.toThrow(/only commit or cancel/);
+    await w.commit('blob512');
+    expect((await readAllBytes(await d.reader('blob512'))).equals(data)).toBe(true);
+    expect(await d.list('u')).toEqual([]);
+  });
+
   test('static keys from files work, and a wrong key is refused when the driver opens', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-s3-keys-'));
     try {
