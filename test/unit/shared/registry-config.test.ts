@@ -118,6 +118,36 @@ test('storage.driver: filesystem by default, memory when named', () => {
   expect(() => parseConfig({ storage: { driver: 'nfs' } })).toThrow('config: storage.driver: must be one of filesystem, memory');
 });
 
+test('storage.s3: defaults, a trimmed prefix, key files resolved against the config file', () => {
+  const c = parseConfig({ storage: { driver: 's3', s3: { bucket: 'berth', prefix: '/reg-a/', accessKeyIdFile: 'id', secretAccessKeyFile: 'secret' } } });
+  expect(c.storage.s3).toEqual({
+    bucket: 'berth',
+    region: 'us-east-1',
+    endpoint: '',
+    forcePathStyle: false,
+    prefix: 'reg-a',
+    accessKeyIdFile: 'id',
+    secretAccessKeyFile: 'secret',
+    partSize: 10 * 1024 * 1024,
+  });
+  expect(resolvePaths(c, '/etc/berth').storage.s3).toMatchObject({ accessKeyIdFile: '/etc/berth/id', secretAccessKeyFile: '/etc/berth/secret' });
+  expect(resolvePaths(parseConfig({ storage: { driver: 's3', s3: { bucket: 'berth' } } }), '/etc').storage.s3?.accessKeyIdFile).toBe('');
+  expect(DEFAULT_CONFIG.storage.s3).toBeUndefined();
+});
+
+test.each<[string, unknown, string]>([
+  ['s3 without storage.s3', { storage: { driver: 's3' } }, 'storage.s3'],
+  ['storage.s3 with another driver', { storage: { driver: 'filesystem', s3: { bucket: 'berth' } } }, 'storage.s3'],
+  ['no bucket', { storage: { driver: 's3', s3: {} } }, 'storage.s3.bucket'],
+  ['a bad bucket name', { storage: { driver: 's3', s3: { bucket: 'Not_A_Bucket' } } }, 'storage.s3.bucket'],
+  ['one key file only', { storage: { driver: 's3', s3: { bucket: 'berth', accessKeyIdFile: 'id' } } }, 'storage.s3.accessKeyIdFile'],
+  ['parts below 5 MiB', { storage: { driver: 's3', s3: { bucket: 'berth', partSize: 1024 } } }, 'storage.s3.partSize'],
+  ['an endpoint that is no URL', { storage: { driver: 's3', s3: { bucket: 'berth', endpoint: 'minio:9000' } } }, 'storage.s3.endpoint'],
+  ['an unknown s3 field', { storage: { driver: 's3', s3: { bucket: 'berth', secretKey: 'x' } } }, 'storage.s3.secretKey'],
+])('storage.s3: %s names the field', (_name, raw, field) => {
+  expect(() => parseConfig(raw)).toThrow(expect.objectContaining({ field }));
+});
+
 test('auth.policySecret: the key defaults to policy.yaml; absent means the policy file', () => {
   expect(parseConfig({ auth: { policySecret: { namespace: 'berth', name: 'reg-policy' } } }).auth?.policySecret).toEqual({
     namespace: 'berth',
