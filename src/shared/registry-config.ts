@@ -97,7 +97,12 @@ function checkStorage(storage: StorageConfig): StorageConfig {
   }
   return {
     ...storage,
-    s3: { ...s3, endpoint: validateUrl(s3.endpoint, 'storage.s3.endpoint'), prefix: s3.prefix.replace(/^\/+|\/+$/g, '') },
+    s3: {
+      ...s3,
+      endpoint: validateUrl(s3.endpoint, 'storage.s3.endpoint'),
+      publicEndpoint: validateUrl(s3.publicEndpoint, 'storage.s3.publicEndpoint'),
+      prefix: s3.prefix.replace(/^\/+|\/+$/g, ''),
+    },
   };
 }
 

@@ -36,6 +36,9 @@ export function s3TestConfig(server: Omit<S3TestServer, 'stop'>, prefix = `t-${r
     accessKeyIdFile: '',
     secretAccessKeyFile: '',
     partSize: 5 * 1024 * 1024,
+    redirect: false,
+    publicEndpoint: '',
+    redirectExpiryMs: 20 * 60_000,
   };
 }
 

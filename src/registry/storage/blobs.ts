@@ -42,6 +42,11 @@ export class BlobStore {
     await pipeline(stream, out);
   }
 
+  /** A URL the client may fetch a blob from directly (the driver's presigned GET), or undefined to serve it here. */
+  async redirect(digest: Digest): Promise<string | undefined> {
+    return this.driver.redirect?.(blobPath(digest));
+  }
+
   /** Links a stored blob into a repository (mount, and the end of every upload). */
   async link(repository: string, digest: Digest): Promise<void> {
     await this.driver.put(layerLinkPath(repository, digest), '');

@@ -117,6 +117,11 @@ export interface StorageDriver {
    * filesystem driver reuses buffers). Drivers without it are served by `reader`.
    */
   sendRange?(path: string, range: ByteRange, out: Writable): Promise<void>;
+  /**
+   * Optional: a URL a client may fetch the file from directly (an object store's presigned GET, which honours
+   * `Range`), or undefined to serve it here. Blob GETs then answer 307 to it.
+   */
+  redirect?(path: string): Promise<string | undefined>;
 }
 
 /**

@@ -132,6 +132,18 @@ export const S3Schema = Type.Object(
       '',
     ),
     secretAccessKeyFile: Default(Type.String({ description: 'A file holding the secret access key, with accessKeyIdFile.' }), ''),
+    redirect: Default(
+      Type.Boolean({
+        description:
+          'Answer blob GETs with a 307 to a presigned URL of the object, so the bytes go from the bucket to the client directly (clients must reach the endpoint, or publicEndpoint).',
+      }),
+      false,
+    ),
+    publicEndpoint: Default(
+      Type.String({ description: 'The endpoint URL clients reach the bucket at, for presigned URLs; empty: endpoint.' }),
+      '',
+    ),
+    redirectExpiry: Default(Duration('How long a presigned URL stays valid.'), '20m'),
     partSize: Default(
       Type.Integer({
         minimum: S3_MIN_PART_SIZE,

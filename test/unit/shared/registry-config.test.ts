@@ -129,6 +129,9 @@ test('storage.s3: defaults, a trimmed prefix, key files resolved against the con
     accessKeyIdFile: 'id',
     secretAccessKeyFile: 'secret',
     partSize: 10 * 1024 * 1024,
+    redirect: false,
+    publicEndpoint: '',
+    redirectExpiryMs: 20 * 60_000,
   });
   expect(resolvePaths(c, '/etc/berth').storage.s3).toMatchObject({ accessKeyIdFile: '/etc/berth/id', secretAccessKeyFile: '/etc/berth/secret' });
   expect(resolvePaths(parseConfig({ storage: { driver: 's3', s3: { bucket: 'berth' } } }), '/etc').storage.s3?.accessKeyIdFile).toBe('');

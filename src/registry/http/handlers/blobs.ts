@@ -19,6 +19,14 @@ export const getBlob: Handler<BlobRoute> = async ({ req, res, route, deps }) => 
     res.setHeader('Content-Range', `bytes */${size}`);
     throw new RegistryError('RANGE_INVALID', 'requested range not satisfiable', { size });
   }
+  const redirect = req.method === 'GET' && size > 0 ? await deps.storage.blobs.redirect(digest) : undefined;
+  if (redirect) {
+    // the client fetches the bytes (and its Range) from the object store; HEAD is still answered here
+    res.status(307).setHeader('Location', redirect);
+    res.setHeader('Content-Length', '0');
+    res.end();
+    return;
+  }
   res.setHeader('Content-Type', 'application/octet-stream');
   const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, size - 1];
   if (range.kind === 'partial') {

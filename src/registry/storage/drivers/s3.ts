@@ -19,6 +19,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '../../../shared/registry-config.js';
 import { normalizePath, type ByteRange, type DirEntry, type PathInfo, type StorageDriver, type Writer, type WriterMode } from '../driver.js';
 import { isNotFound, Keys, notFound, s3Client } from './s3-client.js';
@@ -33,7 +34,9 @@ export class S3Driver implements StorageDriver {
 
   constructor(
     private readonly s3: S3Client,
-    private readonly config: Pick<S3Config, 'bucket' | 'prefix' | 'partSize'>,
+    private readonly config: Pick<S3Config, 'bucket' | 'prefix' | 'partSize' | 'redirect' | 'redirectExpiryMs'>,
+    /** The client presigned URLs are made with (its endpoint is the one clients reach); undefined: no redirects. */
+    private readonly presigner?: S3Client,
   ) {
     this.#keys = new Keys(config.prefix);
   }
@@ -48,12 +51,21 @@ export class S3Driver implements StorageDriver {
       const where = config.endpoint || 'AWS S3';
       throw new Error(`cannot open bucket ${config.bucket} at ${where}: ${(err as Error).name} ${(err as Error).message}`, { cause: err });
     }
-    return new S3Driver(s3, config);
+    const presigner = !config.redirect ? undefined : config.publicEndpoint === '' ? s3 : await s3Client({ ...config, endpoint: config.publicEndpoint });
+    return new S3Driver(s3, config, presigner);
+  }
+
+  /** A presigned GET of the object (clients send their Range to it), when redirects are on. */
+  async redirect(path: string): Promise<string | undefined> {
+    if (!this.presigner) return undefined;
+    const command = new GetObjectCommand({ Bucket: this.#bucket, Key: this.#keys.of(normalizePath(path)) });
+    return getSignedUrl(this.presigner, command, { expiresIn: Math.max(1, Math.round(this.config.redirectExpiryMs / 1000)) });
   }
 
   /** Closes the client's connections. */
   destroy(): void {
     this.s3.destroy();
+    if (this.presigner !== this.s3) this.presigner?.destroy();
   }
 
   get #bucket(): string {
