@@ -3,8 +3,8 @@
  *
  * Three projects: every test, on the default (filesystem) storage driver; then the registry request tables and the
  * OCI conformance suites once more on the in-memory driver (`BERTH_TEST_STORAGE=memory`, read by the helpers in
- * test/helpers), so a store that leans on a filesystem quirk fails there; and once more on the S3 driver against
- * a versitygw server each test file starts (`BERTH_TEST_STORAGE=s3`).
+ * test/helpers), so a store that leans on a filesystem quirk fails there; and once more, with the real-client tests,
+ * on the S3 driver against a versitygw server each test file starts (`BERTH_TEST_STORAGE=s3`).
  */
 const base = {
   testEnvironment: 'node',
@@ -34,7 +34,8 @@ export default {
     {
       ...base,
       displayName: 's3 storage',
-      testMatch: ON_EVERY_DRIVER,
+      // and the real clients (skopeo, podman, crane, oras, regctl, ctr) against `berth serve` on S3
+      testMatch: [...ON_EVERY_DRIVER, '<rootDir>/test/integration/registry/clients.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/helpers/s3-storage.setup.ts'],
     },
   ],
