@@ -12,6 +12,9 @@ import { admitRepositories, byAge, type Admission } from './admission.js';
 import { robotsOf, wantedRobots, pullRobotName, pushRobotName, type AcceptedRepository, type WantedRobot } from './robots.js';
 import { planCredentials, type CredentialPlan, type RotateRequest } from './rotation.js';
 import { buildPullSecret, buildPushSecret, defaultPullSecretName, defaultPushSecretName, type RegistryRef } from './secrets.js';
+import { consents, pullSecretGrantsOf } from './consent.js';
+import { withOwnerProof, type OwnerKey } from './ownership.js';
+import { accessProblem, invalidAccess } from './policy-isolation.js';
 import { selectNamespaces } from './selection.js';
 import type { CredentialStore } from './store.js';
 import { ACCESS_ANNOTATIONS, repositorySpec, type Namespace, type Repository } from './types.js';
@@ -68,14 +71,26 @@ export interface AccessPlan {
 /** The longest requeue: timers beyond 2^31 ms fire at once in Node, and an hourly look costs nothing. */
 export const MAX_REQUEUE_MS = 3_600_000;
 
+/**
+ * The Repositories in force, oldest first: admitted, with a valid part of the policy (the others are refused here,
+ * alone), each selecting only namespaces that consent to its delivery.
+ */
 function acceptedRepositories(inputs: AccessInputs, admissions: Map<string, Admission>): AcceptedRepository[] {
-  return [...inputs.repositories]
-    .sort(byAge)
-    .filter((repo) => admissions.get(objectKey(repo))?.accepted)
-    .map((repo) => {
-      const spec = repositorySpec(repo);
-      return { repo, key: objectKey(repo), spec, selection: selectNamespaces(spec.pullSecret, inputs.namespaces) };
-    });
+  const grants = pullSecretGrantsOf(inputs.registry);
+  const accepted: AcceptedRepository[] = [];
+  for (const repo of [...inputs.repositories].sort(byAge)) {
+    const key = objectKey(repo);
+    if (!admissions.get(key)?.accepted) continue;
+    const spec = repositorySpec(repo);
+    const problem = accessProblem(spec);
+    if (problem !== undefined) {
+      admissions.set(key, invalidAccess(problem));
+      continue;
+    }
+    const source = repo.metadata.namespace ?? '';
+    accepted.push({ repo, key, spec, selection: selectNamespaces(spec.pullSecret, inputs.namespaces, (ns) => consents(grants, source, ns)) });
+  }
+  return accepted;
 }
 
 function rotateRequests(accepted: readonly AcceptedRepository[]): RotateRequest[] {
@@ -89,6 +104,7 @@ function rotateRequests(accepted: readonly AcceptedRepository[]): RotateRequest[
 
 interface SecretContext {
   registry: RegistryRef;
+  owner: OwnerKey;
   host: string;
   credentials: CredentialPlan;
   published: Set<string>;
@@ -104,17 +120,30 @@ function secretFor(robot: string, ctx: SecretContext): string | undefined {
   return usable.secret;
 }
 
+/**
+ * The name of a namespace's pull Secret: decided only by the namespace itself (the oldest of its own Repositories
+ * that sets `spec.pullSecret.secretName`), otherwise the Registry's one fixed name. A Repository elsewhere can never
+ * rename the Secret a namespace uses.
+ */
+export function pullSecretName(namespace: string, repos: readonly AcceptedRepository[], registry: RegistryRef): string {
+  const own = repos.find((a) => a.repo.metadata.namespace === namespace && a.spec.pullSecret?.secretName);
+  return own?.spec.pullSecret?.secretName ?? defaultPullSecretName(registry);
+}
+
 function pullSecretPlans(accepted: readonly AcceptedRepository[], ctx: SecretContext): PullSecretPlan[] {
   const byNamespace = new Map<string, AcceptedRepository[]>();
   for (const a of accepted) for (const ns of a.selection.selected) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), a]);
   return [...byNamespace.keys()].sort().map((namespace) => {
     const repos = byNamespace.get(namespace)!;
-    const name = repos.find((a) => a.spec.pullSecret?.secretName)?.spec.pullSecret?.secretName ?? defaultPullSecretName(ctx.registry);
+    const name = pullSecretName(namespace, repos, ctx.registry);
     const robot = pullRobotName(namespace);
     const sources = repos.map((a) => a.key);
     const serviceAccounts = [...new Set(repos.flatMap((a) => a.spec.pullSecret?.serviceAccounts ?? []))].sort();
     const secret = secretFor(robot, ctx);
-    const object = secret === undefined ? undefined : buildPullSecret({ registry: ctx.registry, host: ctx.host, namespace, name, robot, secret, sources });
+    const object =
+      secret === undefined
+        ? undefined
+        : withOwnerProof(buildPullSecret({ registry: ctx.registry, host: ctx.host, namespace, name, robot, secret, sources }), ctx.owner);
     return { namespace, name, robot, sources, serviceAccounts, object };
   });
 }
@@ -130,9 +159,14 @@ function pushSecretPlans(accepted: readonly AcceptedRepository[], ctx: SecretCon
       const object =
         secret === undefined
           ? undefined
-          : buildPushSecret({ registry: ctx.registry, host: ctx.host, repository: a.repo, path: a.spec.path, name, robot, secret });
+          : withOwnerProof(buildPushSecret({ registry: ctx.registry, host: ctx.host, repository: a.repo, path: a.spec.path, name, robot, secret }), ctx.owner);
       return { repositoryKey: a.key, namespace, name, robot, object };
     });
+}
+
+/** The ownership key of the Secrets written for `registry` (its uid and the store's marker key). */
+export function ownerKeyOf(registry: Registry, store: CredentialStore): OwnerKey {
+  return { markerKey: store.markerKey ?? '', registryUid: registry.metadata.uid ?? '' };
 }
 
 /** What the Registry's Repositories ask for now (pure, given `mint` and the time). */
@@ -142,10 +176,12 @@ export function planAccess(inputs: AccessInputs): AccessPlan {
   const accepted = acceptedRepositories(inputs, admissions);
   const wanted = wantedRobots(accepted);
   const credentials = planCredentials({ store: inputs.store, wanted, requests: rotateRequests(accepted), now, mint: inputs.mint });
+  credentials.store = { ...credentials.store, markerKey: inputs.store.markerKey ?? inputs.mint() };
   const policyYaml = renderAccessPolicy(buildAccessPolicy(accepted, wanted, credentials.store.robots));
   let wake = credentials.nextAt;
   const ctx: SecretContext = {
     registry: { namespace: registry.metadata.namespace ?? '', name: registry.metadata.name },
+    owner: ownerKeyOf(registry, credentials.store),
     host: registryEndpoint(registry.metadata.name, registry.metadata.namespace ?? '', inputs.registrySpec ?? withDefaults(registry.spec)).host,
     credentials,
     published: publishedHashes(inputs.livePolicy),

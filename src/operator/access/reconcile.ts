@@ -30,14 +30,15 @@ import type { Reconciler, ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { admitRepositories } from './admission.js';
 import { credentialEvents } from './credential-events.js';
-import { planAccess, type AccessPlan } from './plan.js';
+import type { OwnerKey } from './ownership.js';
+import { ownerKeyOf, planAccess, type AccessPlan } from './plan.js';
 import { buildStoreSecret, secretText, storeSecretName } from './secrets.js';
 import { addedPullSecrets, pullSecretPatch } from './service-accounts.js';
 import { OUTCOMES } from './status.js';
 import { RepositoryStatusWriter, type SecretOutcomes, type SecretResult } from './status-writer.js';
 import { parseStore, STORE_KEY, type CredentialStore } from './store.js';
 import { ACCESS_LABELS, COMPONENTS, REASONS, REPOSITORY_FINALIZER, registryKeyOf, type Namespace, type Repository, type ServiceAccount } from './types.js';
-import { applyPolicyText, forEachLimit, patchServiceAccount, SecretWriter, setFinalizers, WRITE_CONCURRENCY } from './writes.js';
+import { applyPolicyText, forEachLimit, isOurs, patchServiceAccount, SecretWriter, setFinalizers, WRITE_CONCURRENCY } from './writes.js';
 
 export interface AccessCaches {
   registries: Informer<Registry>;
@@ -82,6 +83,8 @@ export class AccessReconciler implements Reconciler {
   readonly #now: () => number;
   readonly #writer: SecretWriter;
   readonly #status: RepositoryStatusWriter;
+  /** The ownership key last used per Registry (deleting a Registry's Secrets after its store is gone needs it). */
+  readonly #lastOwner = new Map<string, OwnerKey>();
 
   constructor(deps: AccessReconcilerDeps) {
     this.#d = deps;
@@ -118,7 +121,7 @@ export class AccessReconciler implements Reconciler {
     });
     await this.#writeStore(registry, plan, storeSecret);
     await this.#writePolicy(registry, plan, policySecret);
-    const outcomes = await this.#syncSecrets(key, plan);
+    const outcomes = await this.#syncSecrets(key, plan, ownerKeyOf(registry, plan.credentials.store));
     await this.#status.writeAll(key, repos, plan, outcomes, this.#now());
     for (const e of credentialEvents(registry, plan, before.robots)) this.#d.events.record(e.object, e.type, e.reason, e.message);
     if (outcomes.error) throw outcomes.error;
@@ -138,10 +141,25 @@ export class AccessReconciler implements Reconciler {
   /** The Registry does not exist (or is being deleted): remove every credential written for it. */
   async #registryGone(key: string, repos: readonly Repository[]): Promise<void> {
     await this.#syncServiceAccounts(key, new Map(), new Map());
-    await forEachLimit(this.#ownSecrets(key), WRITE_CONCURRENCY, (s) => this.#writer.delete(s.metadata.namespace ?? '', s.metadata.name));
+    const owner = this.#lastOwner.get(key) ?? this.#ownerFromStore(key);
+    await forEachLimit(this.#ownSecrets(key, owner), WRITE_CONCURRENCY, (s) => this.#writer.delete(s.metadata.namespace ?? '', s.metadata.name));
     const admissions = admitRepositories(undefined, repos);
     await this.#status.writeRefusals(key, repos, (k) => admissions.get(k)!, this.#now());
     await this.#releaseFinalizers(repos);
+  }
+
+  /** The ownership key from a (gone) Registry's store Secret, while it is still there: its owner's uid and marker key. */
+  #ownerFromStore(key: string): OwnerKey | undefined {
+    const slash = key.indexOf('/');
+    const ref = { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+    const secret = this.#d.caches.secrets.get(`${ref.namespace}/${storeSecretName(ref)}`);
+    const registryUid = secret?.metadata.ownerReferences?.find((o) => o.kind === 'Registry')?.uid;
+    try {
+      const markerKey = parseStore(secretText(secret, STORE_KEY)).markerKey;
+      return registryUid && markerKey ? { registryUid, markerKey } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   #readStore(registry: Registry, secret: KubeObject | undefined): CredentialStore {
@@ -170,20 +188,29 @@ export class AccessReconciler implements Reconciler {
     }
   }
 
-  /** Step 3: the policy text, when its meaning changed. */
+  /**
+   * Step 3: the policy text, when its meaning changed; checked with the registry's own parser first, so the registry
+   * is never handed a policy it would refuse (each Repository's part was checked alone in the plan already).
+   */
   async #writePolicy(registry: Registry, plan: AccessPlan, policySecret: KubeObject): Promise<void> {
     if (samePolicy(secretText(policySecret, SECRET_KEYS.policy), plan.policyYaml)) return;
+    try {
+      parsePolicyText(plan.policyYaml);
+    } catch (err) {
+      throw new Error(`refusing to write a policy the registry would refuse: ${(err as Error).message}`);
+    }
     this.#d.logger.debug('writing the access policy', { registry: objectKey(registry) });
     await applyPolicyText(this.#d.api, policySecret, SECRET_KEYS.policy, plan.policyYaml);
   }
 
   /** Steps 4 and 5: the planned pull and push Secrets, ServiceAccount entries, deletion of Secrets nobody wants. */
-  async #syncSecrets(key: string, plan: AccessPlan): Promise<SecretOutcomes> {
+  async #syncSecrets(key: string, plan: AccessPlan, owner: OwnerKey): Promise<SecretOutcomes> {
+    this.#lastOwner.set(key, owner);
     const result: SecretOutcomes = { pull: new Map(), push: new Map() };
     const write = async (desired: KubeObject | undefined, namespace: string, name: string): Promise<SecretResult> => {
       if (!desired) return { outcome: OUTCOMES.pending, secret: name };
       try {
-        return { outcome: await this.#writer.ensure(desired, this.#d.caches.secrets.get(`${namespace}/${name}`)), secret: name };
+        return { outcome: await this.#writer.ensure(desired, this.#d.caches.secrets.get(`${namespace}/${name}`), owner), secret: name };
       } catch (err) {
         result.error ??= err;
         return { outcome: OUTCOMES.failed, secret: name, message: (err as Error).message };
@@ -195,7 +222,7 @@ export class AccessReconciler implements Reconciler {
     for (const p of plan.pushSecrets) result.push.set(p.repositoryKey, await write(p.object, p.namespace, p.name));
     const wantedSa = new Map(plan.pullSecrets.map((p) => [p.namespace, p]));
     await this.#syncServiceAccounts(key, wantedSa, result.pull).catch((err: unknown) => (result.error ??= err));
-    await this.#deleteUnwanted(key, plan).catch((err: unknown) => (result.error ??= err));
+    await this.#deleteUnwanted(key, plan, owner).catch((err: unknown) => (result.error ??= err));
     return result;
   }
 
@@ -218,23 +245,33 @@ export class AccessReconciler implements Reconciler {
     await forEachLimit(changes, WRITE_CONCURRENCY, (c) => patchServiceAccount(this.#d.api, c.ns, c.name, c.ops));
   }
 
-  async #deleteUnwanted(key: string, plan: AccessPlan): Promise<void> {
+  async #deleteUnwanted(key: string, plan: AccessPlan, owner: OwnerKey): Promise<void> {
     const wanted = new Set([...plan.pullSecrets, ...plan.pushSecrets].map((p) => `${p.namespace}/${p.name}`));
-    const unwanted = this.#ownSecrets(key).filter((s) => {
+    const unwanted = this.#ownSecrets(key, owner).filter((s) => {
       const component = s.metadata.labels?.[ACCESS_LABELS.component];
       return component !== COMPONENTS.credentialStore && !wanted.has(objectKey(s));
     });
     await forEachLimit(unwanted, WRITE_CONCURRENCY, (s) => this.#writer.delete(s.metadata.namespace ?? '', s.metadata.name));
   }
 
-  /** Every Secret this controller wrote for the Registry `key`. */
-  #ownSecrets(key: string): KubeObject[] {
+  /**
+   * Every Secret this controller wrote for the Registry `key`: labelled for it and proven ours with `owner` (a
+   * Secret merely labelled like ours is someone else's and is never deleted). Without a known owner key (a Registry
+   * deleted before this process reconciled it), nothing is proven: the pull Secrets stay, and are logged.
+   */
+  #ownSecrets(key: string, owner: OwnerKey | undefined): KubeObject[] {
     const slash = key.indexOf('/');
     const [namespace, name] = [key.slice(0, slash), key.slice(slash + 1)];
-    return this.#d.caches.secrets.list().filter((s) => {
+    const labelled = this.#d.caches.secrets.list().filter((s) => {
       const l = s.metadata.labels ?? {};
       return l[ACCESS_LABELS.sourceRegistry] === name && l[ACCESS_LABELS.sourceRegistryNamespace] === namespace;
     });
+    const ours = labelled.filter((s) => isOurs(s, owner));
+    const foreign = labelled.filter((s) => !ours.includes(s) && s.metadata.labels?.[ACCESS_LABELS.component] !== COMPONENTS.credentialStore);
+    if (foreign.length) {
+      this.#d.logger.info('leaving alone Secrets labelled for the Registry without its ownership proof', { registry: key, secrets: foreign.map(objectKey) });
+    }
+    return ours;
   }
 
   /** Step 6 (last): Repositories being deleted let go, now that everything they wrote is gone. */

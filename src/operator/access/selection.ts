@@ -1,7 +1,7 @@
 /**
  * Which namespaces get a pull Secret (pure): those a Repository names in `spec.pullSecret.namespaces` or whose labels
  * match `spec.pullSecret.namespaceSelector`, minus `excludeNamespaces`, minus namespaces that do not exist or are
- * terminating (nothing can be created in them).
+ * terminating (nothing can be created in them), minus namespaces that did not consent (reported as `refused`).
  */
 import type { LabelSelector, Namespace, PullSecretSpec } from './types.js';
 
@@ -34,11 +34,17 @@ export interface NamespaceSelection {
   selected: string[];
   /** Namespaces named in the list that do not exist (or are terminating), sorted. */
   missing: string[];
+  /** Namespaces selected that did not consent to the delivery (`consent.ts`), sorted: nothing is written there. */
+  refused: string[];
 }
 
 /** The namespaces a Repository's pull-Secret spec selects among `namespaces`. */
-export function selectNamespaces(spec: PullSecretSpec | undefined, namespaces: readonly Namespace[]): NamespaceSelection {
-  if (!spec) return { selected: [], missing: [] };
+export function selectNamespaces(
+  spec: PullSecretSpec | undefined,
+  namespaces: readonly Namespace[],
+  consents: (ns: Namespace) => boolean = () => true,
+): NamespaceSelection {
+  if (!spec) return { selected: [], missing: [], refused: [] };
   const excluded = new Set(spec.excludeNamespaces);
   const live = new Map(namespaces.filter((ns) => !isTerminating(ns)).map((ns) => [ns.metadata.name, ns]));
   const selected = new Set<string>();
@@ -53,5 +59,7 @@ export function selectNamespaces(spec: PullSecretSpec | undefined, namespaces: r
       if (!excluded.has(name) && matchesSelector(spec.namespaceSelector, ns.metadata.labels)) selected.add(name);
     }
   }
-  return { selected: [...selected].sort(), missing: missing.sort() };
+  const refused = [...selected].filter((name) => !consents(live.get(name)!)).sort();
+  const allowed = [...selected].filter((name) => !refused.includes(name)).sort();
+  return { selected: allowed, missing: missing.sort(), refused };
 }

@@ -13,7 +13,7 @@ import type { AccessPlan } from './plan.js';
 import { robotsOf, type AcceptedRepository } from './robots.js';
 import { computeRepositoryStatus, type Outcome } from './status.js';
 import type { StoredRobot } from './store.js';
-import { CONDITION_TYPES, repositorySpec, type Repository, type RepositoryStatus } from './types.js';
+import { CONDITION_TYPES, REASONS, repositorySpec, type Repository, type RepositoryStatus } from './types.js';
 import { forEachLimit, WRITE_CONCURRENCY } from './writes.js';
 
 export interface SecretResult {
@@ -111,6 +111,17 @@ export class RepositoryStatusWriter {
   }
 
   #recordTransition(repo: Repository, before: RepositoryStatus | undefined, after: RepositoryStatus): void {
+    this.#recordReadyTransition(repo, before, after);
+    // Refusals to write into other namespaces, or over Secrets that are not ours, are told as Warnings too.
+    const was = before?.conditions?.find((c) => c.type === CONDITION_TYPES.credentialsSynced);
+    const is = after.conditions?.find((c) => c.type === CONDITION_TYPES.credentialsSynced);
+    const warned: readonly string[] = [REASONS.consentRequired, REASONS.secretNameTaken];
+    if (is?.status === 'False' && warned.includes(is.reason) && (was?.reason !== is.reason || was.message !== is.message)) {
+      this.events.record(repo, 'Warning', is.reason, is.message);
+    }
+  }
+
+  #recordReadyTransition(repo: Repository, before: RepositoryStatus | undefined, after: RepositoryStatus): void {
     const was = before?.conditions?.find((c) => c.type === CONDITION_TYPES.ready);
     const is = after.conditions?.find((c) => c.type === CONDITION_TYPES.ready);
     if (!is) return;

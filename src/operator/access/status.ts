@@ -6,6 +6,7 @@
  */
 import { finishCondition, type ConditionDraft } from '../../kube/conditions.js';
 import type { Admission } from './admission.js';
+import { howToConsent } from './consent.js';
 import type { NamespaceSelection } from './selection.js';
 import { CONDITION_TYPES, REASONS, type Repository, type RepositoryStatus } from './types.js';
 
@@ -75,7 +76,20 @@ function syncedCondition(o: RepositoryObservation): Draft {
       type,
       status: 'False',
       reason: REASONS.secretNameTaken,
-      message: `Secrets not managed by Berth already exist: ${list(p.taken)}; remove them or set spec.pullSecret.secretName`,
+      message:
+        `Secrets without Berth's ownership proof for Registry ${o.registryKey} already exist: ${list(p.taken)}; ` +
+        'they are left alone: remove them, or set spec.pullSecret.secretName in a Repository of that namespace',
+    };
+  }
+  const refused = o.selection?.refused ?? [];
+  if (refused.length) {
+    return {
+      type,
+      status: 'False',
+      reason: REASONS.consentRequired,
+      message:
+        `nothing is written into ${list(refused)}: not consented to pull Secrets from namespace ${o.repo.metadata.namespace}; ` +
+        `to consent, ${howToConsent(o.repo.metadata.namespace ?? '', o.registryKey)}`,
     };
   }
   if (p.pending.length) {

@@ -38,6 +38,11 @@ export interface CredentialStore {
   robots: Record<string, StoredRobot>;
   /** By Repository uid: the value of its `berth.dev/rotate` annotation that was last acted on ('' for none). */
   rotateRequests: Record<string, string>;
+  /**
+   * The key of the ownership proofs on the Secrets written for this Registry (`ownership.ts`): only the operator
+   * reads the store, so only it can put a valid proof on a Secret. Absent until first needed.
+   */
+  markerKey?: string;
 }
 
 export function emptyStore(): CredentialStore {
@@ -80,7 +85,8 @@ export function parseStore(text: string | undefined): CredentialStore {
   if (typeof requests !== 'object' || Object.values(requests).some((v) => typeof v !== 'string')) {
     throw new Error('rotateRequests is malformed');
   }
-  return { version: 1, robots: raw.robots, rotateRequests: requests };
+  if (raw.markerKey !== undefined && typeof raw.markerKey !== 'string') throw new Error('markerKey is malformed');
+  return { version: 1, robots: raw.robots, rotateRequests: requests, ...(raw.markerKey ? { markerKey: raw.markerKey } : {}) };
 }
 
 /** The store as canonical JSON (sorted keys): equal stores give equal text, so an unchanged store is never rewritten. */

@@ -81,5 +81,9 @@ export const REASONS = {
   secretNameTaken: 'SecretNameTaken',
   writeFailed: 'WriteFailed',
   notAccepted: 'NotAccepted',
+  /** A field of spec.access or spec.path would make the policy invalid: the Repository is left out of it. */
+  invalidAccess: 'InvalidAccess',
+  /** Some selected namespaces did not consent to receive the pull Secret (consent.ts). */
+  consentRequired: 'ConsentRequired',
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS];

@@ -9,6 +9,7 @@ import type { KubeObject } from '../../kube/objects.js';
 import { resourcePath, RESOURCES, type ResourceType } from '../../kube/resources.js';
 import { withDesiredHash, type Applier } from '../runtime/applier.js';
 import type { JsonPatchOp } from './service-accounts.js';
+import { provesOwnership, type OwnerKey } from './ownership.js';
 import { OUTCOMES, type Outcome } from './status.js';
 import { ACCESS_LABELS } from './types.js';
 
@@ -21,9 +22,13 @@ export const WRITE_CONCURRENCY = 16;
  */
 export const POLICY_FIELD_MANAGER = 'berth-access';
 
-/** Whether a Secret was written by the credential machinery (only those are ever changed or deleted). */
-export function isOurs(secret: KubeObject): boolean {
-  return secret.metadata.labels?.[ACCESS_LABELS.sourceRegistry] !== undefined;
+/**
+ * Whether a Secret was written by the credential machinery for the Registry of `owner` (only those are ever changed
+ * or deleted): labelled as ours and carrying a valid ownership proof (`ownership.ts`); a label alone, which anyone
+ * may copy, is not enough.
+ */
+export function isOurs(secret: KubeObject, owner: OwnerKey | undefined): boolean {
+  return secret.metadata.labels?.[ACCESS_LABELS.sourceRegistry] !== undefined && provesOwnership(secret, owner);
 }
 
 /** How long a Secret name found taken by someone else's Secret is not tried again (it is not in our caches). */
@@ -39,11 +44,14 @@ export class SecretWriter {
     private readonly now: () => number,
   ) {}
 
-  /** Makes `desired` exist as given; `live` is the cached Secret of that name (caches hold only Berth's Secrets). */
-  async ensure(desired: KubeObject, live: KubeObject | undefined): Promise<Outcome> {
+  /**
+   * Makes `desired` exist as given; `live` is the cached Secret of that name (caches hold only Secrets labelled as
+   * Berth's, which is not proof: one without the proof of `owner` is someone else's and is left alone).
+   */
+  async ensure(desired: KubeObject, live: KubeObject | undefined, owner: OwnerKey): Promise<Outcome> {
     const key = `${desired.metadata.namespace}/${desired.metadata.name}`;
     if (live) {
-      if (!isOurs(live)) return OUTCOMES.taken;
+      if (!isOurs(live, owner)) return OUTCOMES.taken;
       await this.applier.ensure(RESOURCES.secret, desired, live);
       return OUTCOMES.synced;
     }

@@ -10,7 +10,7 @@ import { minter, repository, T0 } from './fixtures.js';
 
 function accepted(ns: string, name: string, spec: Record<string, unknown>, selected: string[]): AcceptedRepository {
   const repo = repository(ns, name, spec);
-  return { repo, key: `${ns}/${name}`, spec: repositorySpec(repo), selection: { selected, missing: [] } };
+  return { repo, key: `${ns}/${name}`, spec: repositorySpec(repo), selection: { selected, missing: [], refused: [] } };
 }
 
 const repos = [

@@ -24,8 +24,9 @@ export function repository(namespace: string, name: string, spec: Record<string,
   };
 }
 
-export function namespace(name: string, labels: Record<string, string> = {}, phase = 'Active'): Namespace {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } }, status: { phase } };
+export function namespace(name: string, labels: Record<string, string> = {}, phase = 'Active', annotations?: Record<string, string>): Namespace {
+  const metadata = { name, labels: { 'kubernetes.io/metadata.name': name, ...labels }, ...(annotations ? { annotations } : {}) };
+  return { apiVersion: 'v1', kind: 'Namespace', metadata, status: { phase } };
 }
 
 /** A deterministic secret minter: berth_test-secret-0001, -0002, … (long enough to be a robot secret). */

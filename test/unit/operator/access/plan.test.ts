@@ -6,7 +6,9 @@ import { indexPolicy } from '../../../../src/shared/policy-match.js';
 import { parsePolicyText } from '../../../../src/shared/policy-parse.js';
 import { minter, namespace, registry, repository, T0 } from './fixtures.js';
 
-const namespaces = [namespace('team-a'), namespace('team-b', { pull: 'yes' }), namespace('team-c', { pull: 'yes' })];
+// team-b and team-c consent to pull Secrets from team-a (deliveries into other namespaces need consent: issue 9).
+const consent = { 'berth.dev/accept-from': 'team-a' };
+const namespaces = [namespace('team-a'), namespace('team-b', { pull: 'yes' }, 'Active', consent), namespace('team-c', { pull: 'yes' }, 'Active', consent)];
 const api = repository('team-a', 'api', {
   path: 'team-a/api',
   pullSecret: { namespaces: ['team-a'], namespaceSelector: { matchLabels: { pull: 'yes' } }, serviceAccounts: ['default'] },

@@ -8,7 +8,7 @@ const H = 3_600_000;
 
 function accepted(ns: string, name: string, spec: Record<string, unknown>, selected: string[]): AcceptedRepository {
   const repo = repository(ns, name, spec);
-  return { repo, key: `${ns}/${name}`, spec: repositorySpec(repo), selection: { selected, missing: [] } };
+  return { repo, key: `${ns}/${name}`, spec: repositorySpec(repo), selection: { selected, missing: [], refused: [] } };
 }
 
 describe('wantedRobots', () => {

@@ -45,6 +45,6 @@ describe('selectNamespaces', () => {
     ],
     ['a terminating namespace named explicitly', spec({ namespaces: ['leaving'] }), [], ['leaving']],
   ])('%s', (_name, s, selected, missing) => {
-    expect(selectNamespaces(s, namespaces)).toEqual({ selected, missing });
+    expect(selectNamespaces(s, namespaces)).toEqual({ selected, missing, refused: [] });
   });
 });

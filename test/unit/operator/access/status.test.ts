@@ -8,7 +8,7 @@ const base: RepositoryObservation = {
   admission: { accepted: true },
   registryKey: 'berth/reg',
   path: 'team-a/api',
-  selection: { selected: ['team-a', 'prod'], missing: [] },
+  selection: { selected: ['team-a', 'prod'], missing: [], refused: [] },
   pullOutcomes: new Map([
     ['team-a', { outcome: 'synced', secret: 'reg-pull' }],
     ['prod', { outcome: 'synced', secret: 'reg-pull' }],
@@ -40,7 +40,8 @@ describe('computeRepositoryStatus', () => {
       "someone else's Secret has the name",
       { pullOutcomes: new Map([['team-a', { outcome: 'taken', secret: 'reg-pull' }], ['prod', { outcome: 'synced', secret: 'reg-pull' }]]) },
       'True/Accepted: team-a/api is in the access policy of Registry berth/reg',
-      'False/SecretNameTaken: Secrets not managed by Berth already exist: team-a/reg-pull; remove them or set spec.pullSecret.secretName',
+      "False/SecretNameTaken: Secrets without Berth's ownership proof for Registry berth/reg already exist: team-a/reg-pull; " +
+        'they are left alone: remove them, or set spec.pullSecret.secretName in a Repository of that namespace',
     ],
     [
       'a write failed',
@@ -50,7 +51,7 @@ describe('computeRepositoryStatus', () => {
     ],
     [
       'no namespace selected, a named one missing',
-      { selection: { selected: [], missing: ['ghost'] }, pullOutcomes: new Map() },
+      { selection: { selected: [], missing: ['ghost'], refused: [] }, pullOutcomes: new Map() },
       'True/Accepted: team-a/api is in the access policy of Registry berth/reg',
       'True/NoNamespacesSelected: no namespace is selected for a pull Secret; not found: ghost',
     ],
