@@ -10,6 +10,7 @@
  * A selection (a list or a label selector, `{}` included) never widens this: it picks among consenting namespaces.
  */
 import type { Registry } from '../registry/types.js';
+import { tenancyOf } from './tenancy.js';
 import type { Namespace } from './types.js';
 
 /** On a Namespace: the namespaces (comma-separated, or `*`) whose Repositories may deliver pull Secrets into it. */
@@ -22,13 +23,9 @@ export interface PullSecretGrant {
   targetNamespaces: string[];
 }
 
-/** The Registry's delivery grants (`spec.tenancy.pullSecretGrants`, read loosely: the CRD checks the shapes). */
+/** The Registry's delivery grants (`spec.tenancy.pullSecretGrants`; the CRD schema has checked the shapes). */
 export function pullSecretGrantsOf(registry: Registry): PullSecretGrant[] {
-  const raw = (registry.spec as { tenancy?: { pullSecretGrants?: Array<Partial<PullSecretGrant>> } } | undefined)?.tenancy?.pullSecretGrants;
-  return (Array.isArray(raw) ? raw : []).map((g) => ({
-    namespaces: Array.isArray(g.namespaces) ? g.namespaces : [],
-    targetNamespaces: Array.isArray(g.targetNamespaces) ? g.targetNamespaces : [],
-  }));
+  return tenancyOf(registry).pullSecretGrants;
 }
 
 /** The namespaces a Namespace's annotation accepts deliveries from. */

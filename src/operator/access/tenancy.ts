@@ -9,6 +9,9 @@
  *   grants:
  *     - namespaces: [platform]
  *       paths: [library/**, base/*]
+ *   pullSecretGrants:               # deliveries into other namespaces (consent.ts)
+ *     - namespaces: [platform]
+ *       targetNamespaces: ['*']
  * ```
  */
 import { matchesPattern } from '../../shared/policy-match.js';
@@ -20,7 +23,7 @@ export type { Tenancy } from '../../shared/schemas/registry.js';
 /** The tenancy of a Registry with the schema's defaults filled in (the CRD schema has checked the shapes). */
 export function tenancyOf(registry: Registry): Required<Tenancy> {
   const t = tenancyDefaults(registry.spec?.tenancy);
-  return { ...t, grants: t.grants ?? [] };
+  return { ...t, grants: t.grants ?? [], pullSecretGrants: t.pullSecretGrants ?? [] };
 }
 
 /** The path patterns `namespace` may claim. */

@@ -166,6 +166,21 @@ const GrantSchema = Type.Object({
   }),
 });
 
+const NAMESPACE_OR_ALL = Type.String({ maxLength: 63, pattern: '^(\\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$' });
+
+const PullSecretGrantSchema = Type.Object({
+  namespaces: Type.Array(NAMESPACE_OR_ALL, {
+    minItems: 1,
+    maxItems: 256,
+    description: 'Namespaces whose Repositories the grant applies to; * for every namespace.',
+  }),
+  targetNamespaces: Type.Array(NAMESPACE_OR_ALL, {
+    minItems: 1,
+    maxItems: 256,
+    description: 'Namespaces they may deliver pull Secrets into (and patch ServiceAccounts of); * for every namespace.',
+  }),
+});
+
 export const TenancySchema = Type.Object(
   {
     namespacePaths: Default(
@@ -173,10 +188,17 @@ export const TenancySchema = Type.Object(
       true,
     ),
     grants: Type.Optional(Type.Array(GrantSchema, { maxItems: 64, description: 'Further path patterns, granted to named namespaces.' })),
+    pullSecretGrants: Type.Optional(
+      Type.Array(PullSecretGrantSchema, {
+        maxItems: 64,
+        description:
+          "Deliveries into other namespaces the Registry's owners allow. Without one, a Repository writes pull Secrets only into its own namespace and into namespaces annotated berth.dev/accept-from=<its namespace> (or *).",
+      }),
+    ),
   },
   {
     description:
-      'Which repository paths each namespace may claim with Repository resources. By default a namespace may claim the paths under its own name (team-a may declare team-a/api).',
+      'Which repository paths each namespace may claim with Repository resources, and where their pull Secrets may be delivered. By default a namespace may claim the paths under its own name (team-a may declare team-a/api) and receives pull Secrets only from its own Repositories.',
   },
 );
 

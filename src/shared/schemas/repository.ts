@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Default, MapOf, StringEnum, applyDefaults, type Defaulted } from './kit.js';
-import { POLICY_ACTIONS } from '../policy.js';
+import { ACCOUNT_NAME, POLICY_ACTIONS } from '../policy.js';
 import { Conditions, DNS_LABEL, DNS_SUBDOMAIN, KubeObjectSchema, ObservedGeneration } from './k8s.js';
 
 
@@ -12,8 +12,18 @@ const DURATION = '^([0-9]+(s|m|h))+$';
 
 const AccessRuleSchema = Type.Object(
   {
-    robots: Type.Optional(Type.Array(Type.String({ maxLength: 128 }), { maxItems: 64, description: 'Robot account names.' })),
-    users: Type.Optional(Type.Array(Type.String({ maxLength: 128 }), { maxItems: 64, description: 'User names.' })),
+    robots: Type.Optional(
+      Type.Array(Type.String({ maxLength: 128, pattern: ACCOUNT_NAME.source }), {
+        maxItems: 64,
+        description: "Robot account names (as the access policy accepts them: letters, digits and . _ @ + -).",
+      }),
+    ),
+    users: Type.Optional(
+      Type.Array(Type.String({ maxLength: 128, pattern: ACCOUNT_NAME.source }), {
+        maxItems: 64,
+        description: "User names (as the access policy accepts them: letters, digits and . _ @ + -).",
+      }),
+    ),
     actions: Type.Array(StringEnum(POLICY_ACTIONS), {
       minItems: 1,
       maxItems: 3,

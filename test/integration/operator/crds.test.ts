@@ -93,6 +93,9 @@ describe('CRDs on a real API server', () => {
     ['overlap longer than the interval', repository('bad', '{registryRef: {name: r}, path: a/b, rotation: {interval: 1h, overlap: 2h}}'), /rotation\.overlap must be shorter than rotation\.interval/],
     ['access rule without principals', repository('bad', '{registryRef: {name: r}, path: a/b, access: [{actions: [pull]}]}'), /an access rule needs robots or users/],
     ['unknown visibility', repository('bad', '{registryRef: {name: r}, path: a/b, visibility: Secret}'), /Unsupported value: "Secret"/],
+    ['a user name with a space (issue 9)', repository('bad', '{registryRef: {name: r}, path: a/b, access: [{users: ["evil user"], actions: [pull]}]}'), /spec\.access\[0\]\.users\[0\] in body should match/],
+    ['a robot name with a colon (issue 9)', repository('bad', '{registryRef: {name: r}, path: a/b, access: [{robots: ["a:b"], actions: [pull]}]}'), /spec\.access\[0\]\.robots\[0\] in body should match/],
+    ['a delivery grant to no namespace (issue 9)', registry('bad', '{tenancy: {pullSecretGrants: [{namespaces: [a], targetNamespaces: []}]}}'), /targetNamespaces: Invalid value: 0: .*should have at least 1 items/],
   ])('refused: %s', async (_name, manifest, message) => {
     await expect(cluster.kubectl(['apply', '--server-side', '-f', '-'], { input: manifest })).rejects.toThrow(message);
   });
