@@ -16,6 +16,8 @@ Runs the Berth operator against the cluster of the kubeconfig (or the in-cluster
   --kubeconfig FILE                 kubeconfig to use (default: $KUBECONFIG, in-cluster config, ~/.kube/config)
   --watch-namespace NS              reconcile Registries in this namespace only (default: all; alias --namespace)
   --image IMAGE                     Berth image for Registries without spec.image (default: $BERTH_IMAGE)
+  --allowed-images PATTERNS         comma-separated images a Registry may run, * matching any characters
+                                    (default: $BERTH_ALLOWED_IMAGES, else only the --image)
   --metrics-addr HOST:PORT          /healthz, /readyz and /metrics (default 0.0.0.0:8080; port 0 picks one)
   --leader-elect                    hold a Lease before reconciling, so several replicas are safe
   --leader-election-namespace NS    namespace of the Lease (default: $POD_NAMESPACE, the service account's)
@@ -41,6 +43,12 @@ function durationFlag(value: string | undefined, flag: string, dflt: number): nu
   return ms;
 }
 
+/** A comma-separated flag as a list; undefined when absent or empty. */
+function listFlag(value: string | undefined): string[] | undefined {
+  const items = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return items.length ? items : undefined;
+}
+
 function serviceAccountNamespace(): string | undefined {
   try {
     return readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() || undefined;
@@ -58,6 +66,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
       'watch-namespace': { type: 'string' },
       namespace: { type: 'string' },
       image: { type: 'string' },
+      'allowed-images': { type: 'string' },
       'metrics-addr': { type: 'string' },
       'leader-elect': { type: 'boolean' },
       'leader-election-namespace': { type: 'string' },
@@ -90,6 +99,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     options: {
       watchNamespace,
       defaultImage: v.image ?? (env.BERTH_IMAGE || undefined),
+      allowedImages: listFlag(v['allowed-images'] ?? env.BERTH_ALLOWED_IMAGES),
       metricsAddr,
       leaderElection,
       resyncPeriodMs: durationFlag(v['resync-period'], '--resync-period', 10 * 60_000),

@@ -37,6 +37,8 @@ export interface OperatorOptions {
   watchNamespace?: string;
   /** Image for Registries without spec.image. */
   defaultImage?: string;
+  /** Patterns of the images a Registry may run (`registry/images.ts`); undefined: only `defaultImage`. */
+  allowedImages?: string[];
   /** host:port of /healthz, /readyz and /metrics. */
   metricsAddr: string;
   /** Undefined: no leader election (a single replica). */
@@ -75,7 +77,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     workers: o.workers,
     resyncPeriodMs: o.resyncPeriodMs,
   };
-  const controllers = [createRegistryController({ ...common, defaultImage: o.defaultImage }), createAccessController(common)];
+  const controllers = [createRegistryController({ ...common, defaultImage: o.defaultImage, allowedImages: o.allowedImages }), createAccessController(common)];
   let phase: Phase = o.leaderElection ? 'standby' : 'syncing';
   const server = await startHealthServer(
     o.metricsAddr,

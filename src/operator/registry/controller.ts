@@ -29,6 +29,8 @@ export interface RegistryControllerOptions {
   metrics: OperatorMetrics;
   watchNamespace: string | undefined;
   defaultImage: string | undefined;
+  /** --allowed-images (undefined: only defaultImage). */
+  allowedImages?: readonly string[];
   workers: number;
   resyncPeriodMs: number;
 }
@@ -62,6 +64,7 @@ export function createRegistryController(o: RegistryControllerOptions): Controll
     caches: { registries, children },
     logger: o.logger,
     defaultImage: o.defaultImage,
+    allowedImages: o.allowedImages,
   });
   const controller = new Controller({
     name: REGISTRY_CONTROLLER,

@@ -12,6 +12,7 @@ import { RESOURCES, type ResourceType } from '../../kube/resources.js';
 import { buildDeployment } from './build-deployment.js';
 import { buildClaim, buildIngress, buildService } from './build-network.js';
 import { buildIdentity } from './build-identity.js';
+import { effectiveAllowedImages, imageProblem } from './images.js';
 import { buildConfigSecret, buildPolicySecret, buildSigningKeySecret, generateSigningKey } from './build-secrets.js';
 import { contentHash, renderRegistryConfig } from './config-render.js';
 import { childNames, registryEndpoint, type Endpoint } from './naming.js';
@@ -21,6 +22,8 @@ import { withDefaults, type Registry, type RegistrySpec } from './types.js';
 export interface PlanInputs {
   /** The operator's --image, used when spec.image is empty. */
   defaultImage: string | undefined;
+  /** The operator's --allowed-images patterns (`images.ts`); undefined or empty: only `defaultImage`. */
+  allowedImages?: readonly string[];
   /** The existing claim named by spec.storage.existingClaim: its access modes, or null when it does not exist. */
   existingClaim?: { accessModes: string[] } | null;
 }
@@ -53,6 +56,9 @@ function specProblem(spec: RegistrySpec, inputs: PlanInputs): PlanResult | undef
   if (!spec.image && !inputs.defaultImage) {
     return invalid('spec.image is empty and the operator was started without --image: set spec.image to a Berth image');
   }
+  const image = spec.image ?? inputs.defaultImage!;
+  const refusal = imageProblem(image, effectiveAllowedImages(inputs.allowedImages, inputs.defaultImage));
+  if (refusal) return { ok: false, reason: REASONS.imageNotAllowed, message: refusal };
   const ttl = parseDuration(spec.auth.tokenTtl);
   if (ttl === undefined || ttl < 60_000) return invalid(`spec.auth.tokenTtl "${spec.auth.tokenTtl}" must be a duration of at least 60s`);
   if (spec.expose.ingress?.enabled && !spec.expose.host) return invalid('spec.expose.ingress.enabled needs spec.expose.host');

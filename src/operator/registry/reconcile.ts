@@ -32,6 +32,8 @@ export interface RegistryReconcilerDeps {
   caches: RegistryCaches;
   logger: Logger;
   defaultImage: string | undefined;
+  /** The operator's --allowed-images (undefined: only defaultImage). */
+  allowedImages?: readonly string[];
   now?: () => Date;
 }
 
@@ -53,7 +55,7 @@ export class RegistryReconciler implements Reconciler {
     if (registry.metadata.deletionTimestamp) return;
     const spec = withDefaults(registry.spec);
     const existingClaim = spec.storage.existingClaim ? await this.#readClaim(registry, spec.storage.existingClaim) : undefined;
-    const result = planRegistry(registry, { defaultImage: this.#d.defaultImage, existingClaim }, spec);
+    const result = planRegistry(registry, { defaultImage: this.#d.defaultImage, allowedImages: this.#d.allowedImages, existingClaim }, spec);
     if (!result.ok) {
       await this.#status.write(registry, { desiredReplicas: spec.replicas, problem: result });
       if (result.reason === REASONS.claimNotFound) return { requeueAfterMs: CLAIM_RETRY_MS };

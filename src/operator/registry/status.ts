@@ -22,6 +22,8 @@ export const REASONS = {
   replicaFailure: 'ReplicaFailure',
   asExpected: 'AsExpected',
   invalidSpec: 'InvalidSpec',
+  /** spec.image is not among the operator's --allowed-images. */
+  imageNotAllowed: 'ImageNotAllowed',
   claimNotFound: 'ClaimNotFound',
   applyRejected: 'ApplyRejected',
   forbidden: 'Forbidden',

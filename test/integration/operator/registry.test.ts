@@ -263,6 +263,18 @@ describe('an invalid spec', () => {
     expect((await get('deployment', 'pair')).spec.template.spec.volumes[1].persistentVolumeClaim.claimName).toBe('rwo');
     await cluster.kubectl(['delete', 'registry', 'pair', '-n', NS]);
   });
+
+  test('an image outside --allowed-images (default: the operator\'s own) is Degraded and its Deployment is left as it was (issue 9)', async () => {
+    await apply('img', {});
+    await waitFor('the Deployment', () => exists('deployment', 'img'));
+    await apply('img', { image: 'evil.example/miner:1' });
+    const r = await converged('img', (x) => condition(x, 'Degraded')?.status === 'True');
+    expect(condition(r, 'Degraded')).toMatchObject({ reason: 'ImageNotAllowed' });
+    expect(condition(r, 'Degraded')!.message).toMatch(/"evil\.example\/miner:1" is not allowed by the operator \(--allowed-images: berth:test\)/);
+    await sleep(2500);
+    expect((await get('deployment', 'img')).spec.template.spec.containers[0].image).toBe('berth:test');
+    await cluster.kubectl(['delete', 'registry', 'img', '-n', NS]);
+  });
 });
 
 describe('steady state', () => {

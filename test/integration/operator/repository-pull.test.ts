@@ -38,6 +38,8 @@ beforeAll(async () => {
   service = env.host;
   for (const ns of ['team-a', 'app', 'other']) await kubectl(['create', 'namespace', ns]);
   await kubectl(['label', 'namespace', 'app', 'pulls/team-a=yes']);
+  // Issue 9: app and other consent to pull Secrets from team-a (deliveries into other namespaces need consent).
+  for (const ns of ['app', 'other']) await kubectl(['annotate', 'namespace', ns, 'berth.dev/accept-from=team-a']);
   await applyObject(env.cluster, repositoryManifest('team-a', 'api', {
     path: 'team-a/api',
     pullSecret: { namespaces: ['team-a'], namespaceSelector: { matchLabels: { 'pulls/team-a': 'yes' } } },

@@ -16,6 +16,8 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 const PULL = `${REGISTRY}-pull`;
 const LABEL = 'pulls/shared';
+/** Namespaces other than team-a consent to its pull Secrets (issue 9: deliveries elsewhere need consent). */
+const CONSENT = { 'berth.dev/accept-from': 'team-a' };
 let env: AccessEnv;
 
 const kubectl = (args: string[]) => env.cluster.kubectl(args);
@@ -51,7 +53,7 @@ describe('event-driven sync', () => {
   test('a namespace created after the Repository gets its Secret, and its default ServiceAccount the entry, within 5 s', async () => {
     const ms = await within5s(
       'the Secret in a new namespace',
-      () => applyObject(env.cluster, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'late', labels: { [LABEL]: 'yes' } } }),
+      () => applyObject(env.cluster, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'late', labels: { [LABEL]: 'yes' }, annotations: CONSENT } }),
       async () => (await pullSecret('late')) !== undefined && (await entries('late')).includes(PULL),
     );
     console.log(`namespace created → pull Secret and ServiceAccount entry: ${ms} ms`);
@@ -59,6 +61,7 @@ describe('event-driven sync', () => {
 
   test('a namespace labelled later gets its Secret within 5 s', async () => {
     await kubectl(['create', 'namespace', 'plain']);
+    await kubectl(['annotate', 'namespace', 'plain', 'berth.dev/accept-from=team-a']);
     await sleep(500);
     expect(await pullSecret('plain')).toBeUndefined();
     await within5s('the Secret after labelling', () => kubectl(['label', 'namespace', 'plain', `${LABEL}=yes`]), async () => (await pullSecret('plain')) !== undefined);

@@ -92,6 +92,8 @@ describe('planRegistry: problems the schema cannot see', () => {
     ['two replicas on the default volume', { replicas: 2 }, {}, 'InvalidSpec', /ReadWriteMany/],
     ['token lifetime below a minute', { auth: { tokenTtl: '30s' } }, {}, 'InvalidSpec', /tokenTtl "30s".*at least 60s/],
     ['ingress without host', { expose: { ingress: { enabled: true } } }, {}, 'InvalidSpec', /needs spec\.expose\.host/],
+    ['an image other than the operator\'s own (issue 9)', { image: 'evil.example/miner:1' }, { defaultImage: 'berth:1' }, 'ImageNotAllowed', /"evil\.example\/miner:1" is not allowed.*--allowed-images: berth:1/],
+    ['an image outside --allowed-images', { image: 'evil.example/miner:1' }, { allowedImages: ['ghcr.io/berth/*'] }, 'ImageNotAllowed', /not allowed/],
   ])('%s', (_name, spec, more, reason, message) => {
     const r = planRegistry(registry(spec), { ...inputs, ...more });
     expect(r.ok).toBe(false);
