@@ -20,6 +20,7 @@ import { LABELS } from '../registry/naming.js';
 import { registryChanged } from '../registry/controller.js';
 import type { Registry } from '../registry/types.js';
 import { AccessReconciler, type AccessCaches } from './reconcile.js';
+import { ACCEPT_FROM_ANNOTATION } from './consent.js';
 import { ACCESS_ANNOTATIONS, ACCESS_LABELS, registryKeyOf, repositorySpec, type Namespace, type Repository, type ServiceAccount } from './types.js';
 
 export const REPOSITORY_CONTROLLER = 'repository';
@@ -44,10 +45,10 @@ export function repositoryChanged(old: Repository | undefined, obj: Repository):
   return !isDeepStrictEqual(m(old), m(obj));
 }
 
-/** Whether a Namespace update can change which Repositories select it. */
+/** Whether a Namespace update can change which Repositories select it, or whose deliveries it consents to. */
 export function namespaceChanged(old: Namespace | undefined, obj: Namespace): boolean {
   if (!old) return true;
-  const m = (n: Namespace) => [n.metadata.labels, n.metadata.deletionTimestamp, n.status?.phase];
+  const m = (n: Namespace) => [n.metadata.labels, n.metadata.annotations?.[ACCEPT_FROM_ANNOTATION], n.metadata.deletionTimestamp, n.status?.phase];
   return !isDeepStrictEqual(m(old), m(obj));
 }
 

@@ -71,16 +71,6 @@ function syncedCondition(o: RepositoryObservation): Draft {
   if (!o.admission.accepted) return { type, status: 'False', reason: REASONS.notAccepted, message: 'no credentials while the Repository is not Ready' };
   const p = problems(o);
   if (p.failed.length) return { type, status: 'False', reason: REASONS.writeFailed, message: `could not write ${list(p.failed, 3)}` };
-  if (p.taken.length) {
-    return {
-      type,
-      status: 'False',
-      reason: REASONS.secretNameTaken,
-      message:
-        `Secrets without Berth's ownership proof for Registry ${o.registryKey} already exist: ${list(p.taken)}; ` +
-        'they are left alone: remove them, or set spec.pullSecret.secretName in a Repository of that namespace',
-    };
-  }
   const refused = o.selection?.refused ?? [];
   if (refused.length) {
     return {
@@ -90,6 +80,16 @@ function syncedCondition(o: RepositoryObservation): Draft {
       message:
         `nothing is written into ${list(refused)}: not consented to pull Secrets from namespace ${o.repo.metadata.namespace}; ` +
         `to consent, ${howToConsent(o.repo.metadata.namespace ?? '', o.registryKey)}`,
+    };
+  }
+  if (p.taken.length) {
+    return {
+      type,
+      status: 'False',
+      reason: REASONS.secretNameTaken,
+      message:
+        `Secrets without Berth's ownership proof for Registry ${o.registryKey} already exist: ${list(p.taken)}; ` +
+        'they are left alone: remove them, or set spec.pullSecret.secretName in a Repository of that namespace',
     };
   }
   if (p.pending.length) {

@@ -27,6 +27,8 @@ describe('which events wake a Registry', () => {
   test.each<[string, ReturnType<typeof namespace>, boolean]>([
     ['labels changed', namespace('a', { pull: 'yes' }), true],
     ['now terminating', namespace('a', {}, 'Terminating'), true],
+    ['consent given (berth.dev/accept-from)', namespace('a', {}, 'Active', { 'berth.dev/accept-from': 'team-a' }), true],
+    ['another annotation', namespace('a', {}, 'Active', { note: 'x' }), false],
     ['nothing that matters', { ...namespace('a'), metadata: { ...namespace('a').metadata, resourceVersion: '7' } }, false],
   ])('Namespace: %s', (_name, next, wakes) => {
     expect(namespaceChanged(namespace('a'), next)).toBe(wakes);
