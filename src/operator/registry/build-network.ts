@@ -1,6 +1,7 @@
 /**
  * The Service, the optional Ingress and the PersistentVolumeClaim of a Registry (pure).
  */
+import { behindOwnIngress } from './config-render.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { childLabels, childNames, ownerReference, selectorLabels } from './naming.js';
 import type { Registry, RegistrySpec } from './types.js';
@@ -28,7 +29,7 @@ export function buildService(registry: Registry, spec: RegistrySpec): KubeObject
 /** The Ingress for spec.expose.host, or undefined when none is asked for. */
 export function buildIngress(registry: Registry, spec: RegistrySpec): KubeObject | undefined {
   const ingress = spec.expose.ingress;
-  if (!ingress?.enabled || !spec.expose.host) return undefined;
+  if (!ingress?.enabled || !spec.expose.host || !behindOwnIngress(spec)) return undefined;
   const name = registry.metadata.name;
   const host = spec.expose.host.replace(/:\d+$/, '');
   const ingressSpec: Record<string, unknown> = {

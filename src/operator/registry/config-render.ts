@@ -31,11 +31,14 @@ export const TOKEN_ISSUER = 'berth';
 
 /**
  * The registry configuration as YAML (pure). With `policySecret`, the pods read the access policy through the API
- * (watched: a change applies at once) instead of from the mounted file.
+ * (watched: a change applies at once) instead of from the mounted file. `http.trustProxy` is set exactly when the
+ * operator puts its Ingress in front: every client then reaches the pods through the ingress controller, and only
+ * X-Forwarded-For tells them apart (login limits per address); without the Ingress the header is a client's word
+ * and is ignored.
  */
 export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint, policySecret?: { namespace: string; name: string }): string {
   const config: RegistryConfigFile = {
-    http: { addr: `0.0.0.0:${REGISTRY_PORT}`, externalUrl: endpoint.url },
+    http: { addr: `0.0.0.0:${REGISTRY_PORT}`, externalUrl: endpoint.url, trustProxy: behindOwnIngress(spec) },
     storage: { root: POD_PATHS.storage },
     log: { level: spec.logLevel },
     auth: {
@@ -48,6 +51,11 @@ export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint, pol
     },
   };
   return `# Rendered by the Berth operator from the Registry resource; edits are overwritten.\n${stringify(config)}`;
+}
+
+/** Whether the operator puts an Ingress in front of the registry (the same test as `buildIngress`). */
+export function behindOwnIngress(spec: RegistrySpec): boolean {
+  return Boolean(spec.expose.ingress?.enabled && spec.expose.host);
 }
 
 /** A short content hash (for the pod template annotation that rolls pods on a config change). */

@@ -71,6 +71,13 @@ describe('planRegistry: the rendered config is valid input of parseConfig', () =
     expect(config.http.externalUrl).toBe(plan(spec).endpoint.url);
   });
 
+  test('trustProxy is set exactly when the operator puts its Ingress in front (issue 9)', () => {
+    const behind = parseConfig(configOf(plan({ expose: { host: 'reg.example.com', ingress: { enabled: true } } })));
+    expect(behind.http.trustProxy).toBe(true);
+    expect(parseConfig(configOf(plan({ expose: { host: 'reg.example.com' } }))).http.trustProxy).toBe(false);
+    expect(parseConfig(configOf(plan({}))).http.trustProxy).toBe(false);
+  });
+
   test('the token lifetime and log level come from the spec', () => {
     const config = parseConfig(configOf(plan({ auth: { tokenTtl: '15m' }, logLevel: 'warn' })));
     expect(config.auth?.tokenTtlMs).toBe(15 * 60_000);
