@@ -34,7 +34,10 @@ export interface NamespaceSelection {
   selected: string[];
   /** Namespaces named in the list that do not exist (or are terminating), sorted. */
   missing: string[];
-  /** Namespaces selected that did not consent to the delivery (`consent.ts`), sorted: nothing is written there. */
+  /**
+   * Namespaces selected that did not consent to the delivery (`consent.ts`): nothing is written there. Those named
+   * in the list first, each part sorted.
+   */
   refused: string[];
 }
 
@@ -59,7 +62,11 @@ export function selectNamespaces(
       if (!excluded.has(name) && matchesSelector(spec.namespaceSelector, ns.metadata.labels)) selected.add(name);
     }
   }
-  const refused = [...selected].filter((name) => !consents(live.get(name)!)).sort();
+  // Refused namespaces named in the list come first (what the message shows when it lists only a few).
+  const named = new Set(spec.namespaces);
+  const refused = [...selected]
+    .filter((name) => !consents(live.get(name)!))
+    .sort((a, b) => Number(named.has(b)) - Number(named.has(a)) || (a < b ? -1 : a > b ? 1 : 0));
   const allowed = [...selected].filter((name) => !refused.includes(name)).sort();
   return { selected: allowed, missing: missing.sort(), refused };
 }
