@@ -76,9 +76,9 @@ export const PERMISSIONS: readonly Permission[] = [
   { role: 'access', resource: RESOURCES.repository, verbs: ['patch'], watch: { scope: 'watched' }, why: 'Repositories: what the access controller reads; patch puts and removes its finalizer.' },
   { role: 'access', resource: RESOURCES.repository, subresource: 'status', verbs: ['get', 'patch', 'update'], why: "A Repository's status (server-side apply)." },
   { role: 'access', resource: RESOURCES.repository, subresource: 'finalizers', verbs: ['update'], why: 'Owner references from push Secrets to their Repository.' },
-  { role: 'access', resource: RESOURCES.namespace, verbs: [], watch: { scope: 'cluster' }, why: 'Namespaces, to select them by name and label (terminating ones are skipped); never changed.' },
-  { role: 'access', resource: RESOURCES.secret, verbs: ['delete'], why: 'Delete the pull and push Secrets it wrote (deselected namespaces, deleted Repositories and Registries).' },
-  { role: 'access', resource: RESOURCES.serviceAccount, verbs: ['patch'], why: "Add its pull Secret to ServiceAccounts' imagePullSecrets, and remove only entries it added." },
+  { role: 'access', resource: RESOURCES.namespace, verbs: [], watch: { scope: 'cluster' }, why: 'Namespaces, to select them by name and label and read their consent (berth.dev/accept-from); never changed.' },
+  { role: 'access', resource: RESOURCES.secret, verbs: ['delete'], why: 'Delete the pull and push Secrets it wrote, proven by their ownership proof (deselected namespaces, deleted Repositories and Registries); never any other Secret.' },
+  { role: 'access', resource: RESOURCES.serviceAccount, verbs: ['patch'], why: "Add its pull Secret to ServiceAccounts' imagePullSecrets (own or consenting namespaces only), and remove only entries it added." },
   { role: 'leaderElection', resource: RESOURCES.lease, verbs: ['create'], why: '`create` cannot be limited to a name in RBAC: granted on the Leases of this namespace.' },
   { role: 'leaderElection', resource: RESOURCES.lease, resourceNames: ['berth-operator'], verbs: ['get', 'update'], why: 'Read and renew the operator\'s own Lease only.' },
 ];

@@ -106,6 +106,12 @@ describe.each(HELMS)('$label', ({ bin }) => {
     expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: only(objects, 'Deployment').spec.selector.matchLabels } });
   });
 
+  test('allowedImages becomes --allowed-images; absent by default (the operator then allows only --image)', async () => {
+    expect(args(await h.template([])).some((a) => a.startsWith('--allowed-images'))).toBe(false);
+    const set = args(await h.template(['--set-json', 'allowedImages=["ghcr.io/berth-dev/berth:*","registry.example/berth@sha256:*"]']));
+    expect(set).toContain('--allowed-images=ghcr.io/berth-dev/berth:*,registry.example/berth@sha256:*');
+  });
+
   test('watch-namespace is passed to the operator', async () => {
     expect(args(await h.template(['--set', 'watchNamespace=team-a']))).toContain('--watch-namespace=team-a');
   });
