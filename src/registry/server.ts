@@ -19,6 +19,8 @@ import type { Router } from 'express';
 export interface AuthModule {
   authorizer: Authorizer;
   router: Router;
+  /** False while the module cannot serve yet (no access policy loaded): `/readyz` answers 503. */
+  ready?(): boolean;
   close(): Promise<void>;
 }
 
@@ -59,7 +61,7 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
     logger,
     authorizer: auth?.authorizer ?? allowAll,
     tokenRouter: auth?.router,
-    ready: () => ready,
+    ready: () => ready && (auth?.ready?.() ?? true),
   });
   const server = createServer(serverTimeouts(config.http), app);
   const stopGuard = guardServer(server, config.http, metrics);

@@ -17,8 +17,9 @@ import type { AuthConfig } from '../../shared/registry-config.js';
 import type { RegistryMetrics } from '../metrics.js';
 import { createAuthorizer } from './authorizer.js';
 import { loadKeySet, type KeySet } from './keys.js';
-import { createAuthMetrics } from './metrics.js';
+import { createAuthMetrics, type AuthMetrics } from './metrics.js';
 import { filePolicySource, followPolicy, type PolicySource } from './policy-source.js';
+import { backoffDelay, sleep, WATCH_BACKOFF } from '../../kube/backoff.js';
 import { PolicyStore } from './policy-store.js';
 import { LoginLimiter } from './login-limiter.js';
 import { VerifiedTokenCache } from './token-cache.js';
@@ -40,6 +41,8 @@ export interface AuthService {
   /** The policy in force (its `update` is how another policy source could push text in). */
   policy: PolicyStore;
   keys: KeySet;
+  /** False while no policy was ever loaded (the policy Secret unreadable since start): `/readyz` answers 503. */
+  ready(): boolean;
   /** Re-reads the policy source now (tests, signals). */
   reloadPolicy(): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +58,43 @@ async function defaultPolicySource(config: AuthConfig, logger: Logger): Promise<
   return kubernetesPolicySource(config.policySecret, logger);
 }
 
+/**
+ * The first policy. A policy file that cannot be read or is invalid stops the start (a configuration mistake to see
+ * at once). The policy Secret (`retry`) may simply not exist yet, or the registry may not yet be allowed to read
+ * it (its Role is being applied): the registry then starts with nothing allowed, not ready, and keeps trying.
+ */
+async function openPolicy(source: PolicySource, retry: boolean, deps: { logger: Logger; metrics: AuthMetrics }): Promise<{ policy: PolicyStore; pendingRead: boolean }> {
+  let text: string;
+  try {
+    text = await source.read();
+  } catch (err) {
+    if (!retry) throw new Error(`cannot read the access policy ${source.origin}: ${(err as Error).message}`);
+    deps.logger.error('cannot read the access policy; not ready, retrying', { origin: source.origin, error: (err as Error).message });
+    return { policy: PolicyStore.pending(deps), pendingRead: true };
+  }
+  if (!retry) return { policy: PolicyStore.create(text, source.origin, deps), pendingRead: false };
+  const policy = PolicyStore.pending(deps);
+  const loaded = policy.update(text, source.origin).ok;
+  return { policy, pendingRead: !loaded };
+}
+
+/** Re-reads the source with backoff (0.5 s doubling to 30 s) until a policy is loaded; the watch may load it first. */
+function retryUntilLoaded(source: PolicySource, policy: PolicyStore, logger: Logger): AbortController {
+  const stop = new AbortController();
+  void (async () => {
+    for (let attempt = 1; !policy.loaded && !stop.signal.aborted; attempt++) {
+      await sleep(backoffDelay(WATCH_BACKOFF, attempt), stop.signal);
+      if (policy.loaded || stop.signal.aborted) break;
+      try {
+        policy.update(await source.read(), source.origin);
+      } catch (err) {
+        logger.warn('access policy still unreadable; retrying', { origin: source.origin, attempt, error: (err as Error).message });
+      }
+    }
+  })();
+  return stop;
+}
+
 export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<AuthService> {
   const logger = deps.logger.child({ subsystem: 'auth' });
   const metrics = createAuthMetrics(deps.metrics.registry);
@@ -63,14 +103,9 @@ export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<Au
   logger.info('token keys loaded', { signing: keys.signing.kid, alg: keys.signing.alg, verification: [...keys.byKid.keys()] });
 
   const source = deps.policySource ?? (await defaultPolicySource(config, logger));
-  let text: string;
-  try {
-    text = await source.read();
-  } catch (err) {
-    throw new Error(`cannot read the access policy ${source.origin}: ${(err as Error).message}`);
-  }
-  const policy = PolicyStore.create(text, source.origin, { logger, metrics });
+  const { policy, pendingRead } = await openPolicy(source, Boolean(config.policySecret), { logger, metrics });
   const follower = followPolicy(source, policy);
+  const retry = pendingRead ? retryUntilLoaded(source, policy, logger) : undefined;
 
   const settings: TokenSettings = {
     issuer: config.issuer,
@@ -99,7 +134,9 @@ export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<Au
     policy,
     keys,
     reloadPolicy: () => follower.reload(),
+    ready: () => policy.loaded,
     async close() {
+      retry?.abort();
       follower.close();
     },
   };

@@ -40,6 +40,8 @@ export class PolicyStore {
   #index: PolicyIndex;
   #digest: string;
   #reference: string | undefined;
+  /** False while the store holds only the placeholder of {@link PolicyStore.pending} (no policy was ever loaded). */
+  #loaded = true;
 
   private constructor(
     parsed: ParsedPolicy,
@@ -65,6 +67,21 @@ export class PolicyStore {
     deps.logger.info('access policy loaded', { origin, ...summary(parsed) });
     store.#warn(parsed, origin);
     return store;
+  }
+
+  /**
+   * A store without a policy yet (its source could not be read at start): it allows nothing (an empty policy), and
+   * {@link loaded} stays false until {@link update} succeeds.
+   */
+  static pending(deps: { logger: Logger; metrics: AuthMetrics }): PolicyStore {
+    const store = new PolicyStore(parsePolicyText('version: 1\n'), '', deps);
+    store.#loaded = false;
+    return store;
+  }
+
+  /** Whether a policy from the source is in force (false only while a {@link pending} store waits for its first). */
+  get loaded(): boolean {
+    return this.#loaded;
   }
 
   /** The policy in force. */
@@ -93,6 +110,7 @@ export class PolicyStore {
     this.#index = indexPolicy(parsed.policy);
     this.#digest = d;
     this.#reference = referenceHash(parsed);
+    this.#loaded = true;
     this.deps.metrics.policyReloads.inc({ outcome: 'success' });
     this.deps.logger.info('access policy reloaded', { origin, ...summary(parsed) });
     this.#warn(parsed, origin);

@@ -6,7 +6,10 @@
  * reaching the registry.
  */
 import { jest } from '@jest/globals';
-import type { BerthProcess } from '../../helpers/berth-process.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startBerth, type BerthProcess } from '../../helpers/berth-process.js';
 import { applyObject, REGISTRY, REGISTRY_NS, repositoryManifest, secretText, startAccessEnv, startRenderedRegistry, type AccessEnv } from './helpers/access-env.js';
 import { sleep, waitFor } from './helpers/wait.js';
 
@@ -17,6 +20,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 const PULL = `${REGISTRY}-pull`;
 let env: AccessEnv;
 let berth: BerthProcess;
+let rendered: Obj;
 
 const kubectl = (args: string[]) => env.cluster.kubectl(args);
 const getJson = (args: string[]): Promise<Obj | undefined> => env.cluster.getJson(args).catch(() => undefined);
@@ -49,7 +53,7 @@ async function logsIn(username: string, password: string): Promise<boolean> {
 
 beforeAll(async () => {
   env = await startAccessEnv(['--resync-period', '10m']);
-  ({ berth } = await startRenderedRegistry(env));
+  ({ berth, config: rendered } = await startRenderedRegistry(env));
   for (const ns of ['team-a', 'team-b', 'team-c', 'team-d']) await kubectl(['create', 'namespace', ns]);
   // team-b and team-d consent to pull Secrets from team-a; team-c and kube-system do not.
   for (const ns of ['team-b', 'team-d']) await kubectl(['annotate', 'namespace', ns, 'berth.dev/accept-from=team-a']);
@@ -142,5 +146,30 @@ describe('per-Repository isolation of the policy', () => {
     const policy = secretText((await getJson(['secret', `${REGISTRY}-policy`, '-n', REGISTRY_NS]))!, 'policy.yaml');
     expect(policy).not.toContain('evil');
     expect(policy).toContain('team-a/wide');
+  });
+});
+
+describe('the registry without its policy Secret at start (issue 11)', () => {
+  test('stays up and not ready (/readyz 503), retrying; ready once the Secret can be read, with its policy', async () => {
+    const file = join(env.dir, 'late-config.yaml');
+    const auth = { ...rendered.auth, signingKeyFile: join(env.dir, 'signing-key.pem'), policySecret: { ...rendered.auth.policySecret, name: 'late-policy' } };
+    await writeFile(file, stringify({ ...rendered, http: { ...rendered.http, addr: '127.0.0.1:0' }, auth }));
+    const late = await startBerth({ config: file, env: { KUBECONFIG: env.cluster.kubeconfig } });
+    try {
+      await sleep(1_500);
+      expect(late.child.exitCode).toBeNull();
+      expect((await fetch(`${late.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${late.url}/readyz`)).status).toBe(503);
+      const policy = 'version: 1\nrules:\n  - { repositories: [late/**], principals: [everyone], actions: [pull] }\n';
+      await kubectl(['create', 'secret', 'generic', 'late-policy', '-n', REGISTRY_NS, `--from-literal=policy.yaml=${policy}`]);
+      await waitFor('/readyz 200', async () => (await fetch(`${late.url}/readyz`)).status === 200, 15_000, 100);
+      const token = await fetch(`${late.url}/token?service=${encodeURIComponent(String(auth.service))}&scope=repository:late/app:pull`);
+      const jwt = ((await token.json()) as Obj).token as string;
+      const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
+      expect(claims.access).toEqual([{ type: 'repository', name: 'late/app', actions: ['pull'] }]);
+      expect(late.child.exitCode).toBeNull();
+    } finally {
+      await late.stop();
+    }
   });
 });
