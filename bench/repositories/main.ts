@@ -20,9 +20,12 @@ const TEAMS = 10;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 
+/** Every team may deliver into every namespace: the Registry's owners grant it (deliveries elsewhere need consent). */
+const BENCH_TENANCY = { pullSecretGrants: [{ namespaces: ['*'], targetNamespaces: ['*'] }] };
+
 function objects(namespaces: number, repositories: number): Obj[] {
   const list: Obj[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'berth' } }];
-  list.push({ apiVersion: 'berth.dev/v1alpha1', kind: 'Registry', metadata: { name: 'reg', namespace: 'berth' }, spec: { expose: { host: 'registry.bench.test:5000' } } });
+  list.push({ apiVersion: 'berth.dev/v1alpha1', kind: 'Registry', metadata: { name: 'reg', namespace: 'berth' }, spec: { expose: { host: 'registry.bench.test:5000' }, tenancy: BENCH_TENANCY } });
   for (let i = 0; i < namespaces; i++) list.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `app-${pad(i, 3)}`, labels: { [LABEL]: 'yes' } } });
   for (let t = 0; t < TEAMS; t++) list.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `team-${pad(t, 2)}` } });
   for (let r = 0; r < repositories; r++) {
