@@ -38,6 +38,12 @@ describe('parseOperatorArgs', () => {
     });
   });
 
+  test('--allowed-images (or $BERTH_ALLOWED_IMAGES): a comma-separated list; absent means only --image (issue 9)', () => {
+    expect(parseOperatorArgs(['--allowed-images', 'ghcr.io/b/*, reg.local/b:1 ,'], {}).options.allowedImages).toEqual(['ghcr.io/b/*', 'reg.local/b:1']);
+    expect(parseOperatorArgs([], { BERTH_ALLOWED_IMAGES: 'x:*' }).options.allowedImages).toEqual(['x:*']);
+    expect(parseOperatorArgs([], {}).options.allowedImages).toBeUndefined();
+  });
+
   test('environment: image, watch namespace, pod name and namespace for the Lease', () => {
     const p = parseOperatorArgs(['--leader-elect'], { BERTH_IMAGE: 'b:1', WATCH_NAMESPACE: 'w', POD_NAME: 'pod-1', POD_NAMESPACE: 'sys' });
     expect(p.options.defaultImage).toBe('b:1');
