@@ -80,6 +80,7 @@ export function parsePolicy(raw: unknown): ParsedPolicy {
     robots: d.robots ?? [],
     rules: [],
     catalog: d.catalog ?? [],
+    ...(d.tenancy ? { tenancy: d.tenancy } : {}),
   };
   checkUniqueAccounts(policy);
   policy.rules = (d.rules ?? []).map(rule);

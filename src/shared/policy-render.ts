@@ -13,6 +13,7 @@ export function renderPolicy(policy: AccessPolicy, header = 'berth access policy
     robots: policy.robots,
     rules: policy.rules,
     catalog: policy.catalog,
+    ...(policy.tenancy ? { tenancy: policy.tenancy } : {}),
   };
   const comment = header
     .split('\n')

@@ -28,7 +28,7 @@
  * ```
  */
 import type { Static } from '@sinclair/typebox';
-import type { PolicyRobotSchema, PolicyRuleSchema, PolicyUserSchema } from './schemas/policy.js';
+import type { PolicyRobotSchema, PolicyRuleSchema, PolicyTenancySchema, PolicyUserSchema } from './schemas/policy.js';
 
 /** Actions a rule can grant on a repository. `*` in a rule is shorthand for all three. */
 export const POLICY_ACTIONS = ['pull', 'push', 'delete'] as const;
@@ -44,7 +44,7 @@ export const GROUP_PRINCIPALS = {
 
 export const POLICY_VERSION = 1;
 
-export type { PolicyRobot, PolicyRobotSecret, PolicyUser } from './schemas/policy.js';
+export type { PolicyRobot, PolicyRobotSecret, PolicyTenancy, PolicyUser } from './schemas/policy.js';
 
 /** A rule with `*` expanded: the actions it grants. */
 export type PolicyRule = Omit<Static<typeof PolicyRuleSchema>, 'actions'> & { actions: PolicyAction[] };
@@ -56,6 +56,8 @@ export interface AccessPolicy {
   rules: PolicyRule[];
   /** Principals allowed `registry:catalog:*`. */
   catalog: string[];
+  /** Which namespace governs which path (for Kubernetes identities); absent: each namespace owns its own name. */
+  tenancy?: Static<typeof PolicyTenancySchema>;
 }
 
 /** An empty policy: nobody can log in, nothing is allowed. */

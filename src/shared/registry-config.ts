@@ -75,6 +75,10 @@ function validateUrl(url: string, field: string): string {
 
 function checkAuth(auth: AuthConfig): AuthConfig {
   if (auth.tokenTtlMs < 60_000) throw new ConfigError('auth.tokenTtl', 'must be at least 60s (clients clamp shorter tokens)');
+  const k8s = auth.kubernetes;
+  if (k8s?.enabled && k8s.audiences.length === 0 && !k8s.acceptApiServerAudience) {
+    throw new ConfigError('auth.kubernetes.audiences', "must name at least one audience (or set acceptApiServerAudience: true to accept the API server's own)");
+  }
   return {
     ...auth,
     // An empty issuer or service means the default, as if absent.

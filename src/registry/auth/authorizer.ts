@@ -15,7 +15,8 @@ import { bearerChallenge, CHALLENGE_ERRORS, realmFor, type ChallengeError } from
 import { policyAllows } from './grant.js';
 import type { AuthMetrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
-import { covers } from './scope.js';
+import { isKubeSubject } from './kubernetes/access.js';
+import { covers, grants } from './scope.js';
 import type { VerifiedTokenCache } from './token-cache.js';
 import { TokenError, verifyAccessToken, type AccessClaims, type TokenSettings } from './tokens.js';
 import type { AccessItem, AuthDecision, AuthRequest, Authorizer } from './types.js';
@@ -35,15 +36,32 @@ export function bearerToken(header: string | undefined): string | undefined {
   return header === undefined ? undefined : /^Bearer[ \t]+([A-Za-z0-9._~+/-]+=*)[ \t]*$/i.exec(header)?.[1];
 }
 
-/** The principal a token's subject stands for now, or undefined when that account is gone or expired. */
+/**
+ * The principal a token's subject stands for now, or undefined when that account is gone or expired. A Kubernetes
+ * identity is no account of the policy: what RBAC allowed it at login is in its token, which lives `tokenTtl`.
+ */
 function principalFor(index: PolicyIndex, sub: string, now: number): Principal | undefined {
   if (sub === '') return ANONYMOUS;
+  if (isKubeSubject(sub)) return { kind: 'user', name: sub };
   const account = index.account(sub);
   return isAccountActive(account, now) ? principalOf(account) : undefined;
 }
 
 function policyRefuses(index: PolicyIndex, principal: Principal, required: readonly AccessItem[]): boolean {
   return required.some((r) => r.actions.some((a) => !policyAllows(index, principal, r.type, r.name, a)));
+}
+
+type Refuse = (status: 401 | 403, decision: string, message: string, error?: ChallengeError) => AuthDecision;
+
+/** A Kubernetes identity may do what its token holds; anything else needs a new token (RBAC may allow it now). */
+function kubeDecision(claims: AccessClaims, required: AccessItem[], policy: PolicyStore, principal: Principal, refuse: Refuse, metrics: AuthMetrics): AuthDecision {
+  if (!covers(claims.access, required)) return refuse(401, 'insufficient_scope', 'authentication required', CHALLENGE_ERRORS.insufficientScope);
+  metrics.decisions.inc({ decision: 'allowed' });
+  return {
+    ok: true,
+    subject: claims.sub,
+    mayPull: (repository) => grants(claims.access, 'repository', repository, 'pull') || policy.current.actionsFor(principal, repository).includes('pull'),
+  };
 }
 
 export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
@@ -65,7 +83,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
   return {
     async authorize(req: AuthRequest, required: AccessItem[]): Promise<AuthDecision> {
       const now = Date.now();
-      const refuse = (status: 401 | 403, decision: string, message: string, error?: ChallengeError): AuthDecision => {
+      const refuse: Refuse = (status, decision, message, error) => {
         metrics.decisions.inc({ decision });
         const realm = realmFor(deps.realm, req.externalUrl);
         const challenge = bearerChallenge({ realm, service: settings.service, required, ...(error ? { error } : {}) });
@@ -82,6 +100,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       const index = policy.current;
       const principal = principalFor(index, claims.sub, now);
       if (!principal) return refuse(401, 'invalid_token', 'the account of this token no longer exists or has expired', CHALLENGE_ERRORS.invalidToken);
+      if (isKubeSubject(claims.sub)) return kubeDecision(claims, required, policy, principal, refuse, metrics);
       const refused = policyRefuses(index, principal, required);
       if (!refused && covers(claims.access, required)) {
         metrics.decisions.inc({ decision: 'allowed' });

@@ -26,6 +26,7 @@ import { VerifiedTokenCache } from './token-cache.js';
 import { createTokenRouter } from './token-router.js';
 import type { TokenSettings } from './tokens.js';
 import type { Authorizer } from './types.js';
+import type { KubeReviews } from './kubernetes/reviews.js';
 
 export interface AuthDeps {
   logger: Logger;
@@ -95,6 +96,26 @@ function retryUntilLoaded(source: PolicySource, policy: PolicyStore, logger: Log
   return stop;
 }
 
+/** The TokenReview/SubjectAccessReview client when `auth.kubernetes.enabled` (the Kubernetes client loaded only then). */
+async function kubernetesReviews(config: AuthConfig, logger: Logger): Promise<KubeReviews | undefined> {
+  const k8s = config.kubernetes;
+  if (!k8s?.enabled) return undefined;
+  const [{ KubeConfig }, { ApiClient }, { KubeReviews }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../../kube/api-client.js'),
+    import('./kubernetes/reviews.js'),
+  ]);
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const api = await ApiClient.create(kc);
+  logger.info('Kubernetes identities accepted at /token', {
+    server: kc.getCurrentCluster()?.server,
+    audiences: k8s.audiences.length ? k8s.audiences : "(the API server's own)",
+    cacheTtlMs: k8s.cacheTtlMs,
+  });
+  return new KubeReviews(api, { audiences: k8s.audiences, cacheTtlMs: k8s.cacheTtlMs, cacheSize: k8s.cacheSize });
+}
+
 export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<AuthService> {
   const logger = deps.logger.child({ subsystem: 'auth' });
   const metrics = createAuthMetrics(deps.metrics.registry);
@@ -127,7 +148,8 @@ export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<Au
     metrics,
     logger,
   });
-  const router = createTokenRouter({ settings, policy, limiter, logger, metrics }, keys);
+  const kubernetes = await kubernetesReviews(config, logger);
+  const router = createTokenRouter({ settings, policy, limiter, logger, metrics, ...(kubernetes ? { kubernetes } : {}) }, keys);
   return {
     authorizer,
     router,
@@ -138,6 +160,7 @@ export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<Au
     async close() {
       retry?.abort();
       follower.close();
+      kubernetes?.close();
     },
   };
 }

@@ -19,6 +19,8 @@ export const TOKEN_OUTCOMES = {
   unauthorized: 'unauthorized',
   rateLimited: 'rate_limited',
   badRequest: 'bad_request',
+  /** The Kubernetes API could not check a Kubernetes identity (fail closed, 503). */
+  unavailable: 'unavailable',
 } as const;
 export type TokenOutcome = (typeof TOKEN_OUTCOMES)[keyof typeof TOKEN_OUTCOMES];
 

@@ -6,12 +6,15 @@
 import type { Logger } from '../../shared/logger.js';
 import { ANONYMOUS, principalOf, type Principal } from '../../shared/policy-match.js';
 import { grantAccess } from './grant.js';
+import { isKubeSubject, KUBE_SUBJECT_PREFIX, kubeAccess, looksLikeKubeToken, unionAccess } from './kubernetes/access.js';
+import type { KubeReviews, KubeUser } from './kubernetes/reviews.js';
 import { credentialStillValid, login } from './login.js';
 import { TOKEN_OUTCOMES, type AuthMetrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
 import type { LoginLimiter, LoginTicket } from './login-limiter.js';
 import { formatScopes } from './scope.js';
 import type { TokenRequest } from './token-request.js';
+import type { AccessItem } from './types.js';
 import { issueAccessToken, issueRefreshToken, TokenError, verifyRefreshToken, type TokenSettings } from './tokens.js';
 
 export interface TokenServiceDeps {
@@ -20,6 +23,8 @@ export interface TokenServiceDeps {
   limiter: LoginLimiter;
   logger: Logger;
   metrics: AuthMetrics;
+  /** Kubernetes bearer tokens as passwords (`auth.kubernetes.enabled`). */
+  kubernetes?: KubeReviews;
 }
 
 export interface TokenBody {
@@ -33,13 +38,24 @@ export interface TokenBody {
 
 export type TokenReply =
   | { status: 200; body: TokenBody }
-  | { status: 400 | 401 | 429; code: 'UNSUPPORTED' | 'UNAUTHORIZED' | 'TOOMANYREQUESTS'; message: string; retryAfterS?: number };
+  | {
+      status: 400 | 401 | 429 | 503;
+      code: 'UNSUPPORTED' | 'UNAUTHORIZED' | 'TOOMANYREQUESTS' | 'UNAVAILABLE';
+      message: string;
+      retryAfterS?: number;
+    };
 
 type Who =
-  | { ok: true; principal: Principal; refresh?: { cred: string; maxExpS: number | undefined } }
+  | { ok: true; principal: Principal; refresh?: { cred: string; maxExpS: number | undefined }; kube?: KubeUser }
   | { ok: false; reply: TokenReply };
 
 const UNAUTHORIZED: TokenReply = { status: 401, code: 'UNAUTHORIZED', message: 'invalid username or password' };
+const KUBE_UNAVAILABLE: TokenReply = {
+  status: 503,
+  code: 'UNAVAILABLE',
+  message: 'cannot check Kubernetes credentials now (the Kubernetes API did not answer); try again later',
+  retryAfterS: 5,
+};
 
 const REFUSED_MESSAGES = {
   rate_limited: 'too many failed logins; try again later',
@@ -64,11 +80,34 @@ function failed(deps: TokenServiceDeps, ticket: LoginTicket, reason: string, log
   return { ok: false, reply: UNAUTHORIZED };
 }
 
+/**
+ * A login whose password is a Kubernetes token: a TokenReview with the configured audiences. The username the client
+ * chose is ignored; the identity is the API server's. An API failure fails closed with 503.
+ */
+async function byKubeToken(deps: TokenServiceDeps, reviews: KubeReviews, ticket: LoginTicket, token: string, ip: string, grant: string): Promise<Who> {
+  let auth: Awaited<ReturnType<KubeReviews['authenticate']>>;
+  try {
+    auth = await reviews.authenticate(token);
+  } catch (err) {
+    // Counted as a failure: an outage must not mark the client's chosen name as trusted from this address.
+    ticket.failed();
+    deps.metrics.loginFailures.inc({ reason: 'kubernetes_unavailable' });
+    deps.logger.error('Kubernetes TokenReview failed; login refused', { client: ip, grant, error: (err as Error).message });
+    return { ok: false, reply: KUBE_UNAVAILABLE };
+  }
+  if (!auth.ok) return failed(deps, ticket, auth.reason, { client: ip, account: '(kubernetes token)', grant });
+  ticket.succeeded();
+  return { ok: true, principal: { kind: 'user', name: `${KUBE_SUBJECT_PREFIX}${auth.user.username}` }, kube: auth.user };
+}
+
 async function byLogin(deps: TokenServiceDeps, req: Extract<TokenRequest, { credentials: unknown }>, ip: string, now: number): Promise<Who> {
   const { username, password } = req.credentials;
   const admitted = admit(deps, username, ip, now);
   if (!admitted.ok) return admitted;
   const { ticket } = admitted;
+  if (deps.kubernetes && !deps.policy.current.account(username) && looksLikeKubeToken(password)) {
+    return byKubeToken(deps, deps.kubernetes, ticket, password, ip, req.grant);
+  }
   let result: Awaited<ReturnType<typeof login>>;
   try {
     result = await login(deps.policy.current, username, password, now, deps.policy.passwordReference);
@@ -113,6 +152,14 @@ function who(deps: TokenServiceDeps, req: TokenRequest, ip: string, now: number)
 
 const subjectOf = (p: Principal): string => (p.kind === 'anonymous' ? '' : p.name);
 
+/** What the caller gets: the policy's grants, and for a Kubernetes identity what RBAC allows (throws: API down). */
+async function accessFor(deps: TokenServiceDeps, caller: Extract<Who, { ok: true }>, req: TokenRequest): Promise<AccessItem[]> {
+  const index = deps.policy.current;
+  const byPolicy = grantAccess(index, caller.principal, req.scopes);
+  if (!caller.kube || !deps.kubernetes) return byPolicy;
+  return unionAccess(byPolicy, await kubeAccess(deps.kubernetes, caller.kube, index.policy.tenancy, req.scopes));
+}
+
 /** Answers one token request from client address `ip`. */
 export async function answerTokenRequest(deps: TokenServiceDeps, req: TokenRequest, ip: string, now = Date.now()): Promise<TokenReply> {
   const count = (outcome: string): void => deps.metrics.tokens.inc({ grant: req.grant, outcome });
@@ -122,11 +169,19 @@ export async function answerTokenRequest(deps: TokenServiceDeps, req: TokenReque
   }
   const caller = await who(deps, req, ip, now);
   if (!caller.ok) {
-    count(caller.reply.status === 429 ? TOKEN_OUTCOMES.rateLimited : TOKEN_OUTCOMES.unauthorized);
+    const outcome = { 429: TOKEN_OUTCOMES.rateLimited, 503: TOKEN_OUTCOMES.unavailable } as Record<number, string>;
+    count(outcome[caller.reply.status] ?? TOKEN_OUTCOMES.unauthorized);
     return caller.reply;
   }
   const sub = subjectOf(caller.principal);
-  const access = grantAccess(deps.policy.current, caller.principal, req.scopes);
+  let access: AccessItem[];
+  try {
+    access = await accessFor(deps, caller, req);
+  } catch (err) {
+    count(TOKEN_OUTCOMES.unavailable);
+    deps.logger.error('Kubernetes SubjectAccessReview failed; login refused', { client: ip, subject: sub, error: (err as Error).message });
+    return KUBE_UNAVAILABLE;
+  }
   const issued = await issueAccessToken(deps.settings, sub, access, now);
   const body: TokenBody = {
     token: issued.token,
@@ -135,7 +190,7 @@ export async function answerTokenRequest(deps: TokenServiceDeps, req: TokenReque
     issued_at: new Date(issued.iat * 1000).toISOString(),
     scope: formatScopes(access),
   };
-  if (caller.refresh) {
+  if (caller.refresh && !isKubeSubject(sub)) {
     body.refresh_token = (await issueRefreshToken(deps.settings, sub, caller.refresh.cred, now, caller.refresh.maxExpS)).token;
   }
   count(TOKEN_OUTCOMES.issued);

@@ -78,6 +78,35 @@ export const PolicyRuleSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const NamespaceName = Text({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63, errorMessage: '"{value}" is not a namespace name' });
+const RepositoryPattern = Text({ format: 'repository-pattern', errorMessage: '"{value}" is not a repository pattern' });
+
+/**
+ * Which namespace governs a repository path, for Kubernetes identities (a SubjectAccessReview on `repositories` in
+ * that namespace). The operator renders it from the Registry's `spec.tenancy` and its accepted Repositories.
+ */
+export const PolicyTenancySchema = Type.Object(
+  {
+    namespacePaths: Type.Optional(Type.Boolean({ description: 'A namespace owns the paths under its own name (default true).' })),
+    grants: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { namespaces: Type.Array(Text(), { minItems: 1 }), paths: Type.Array(RepositoryPattern, { minItems: 1 }) },
+          { additionalProperties: false },
+        ),
+        { description: 'Further path patterns owned by named namespaces.' },
+      ),
+    ),
+    repositories: Type.Optional(
+      Type.Array(
+        Type.Object({ path: Text({ format: 'repository-pattern' }), namespace: NamespaceName, name: Text() }, { additionalProperties: false }),
+        { description: 'The Repository resource that declares each path.' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const PolicyDocumentSchema = Type.Object(
   {
     version: Type.Optional(Type.Literal(POLICY_VERSION, { errorMessage: `must be ${POLICY_VERSION}` })),
@@ -88,6 +117,7 @@ export const PolicyDocumentSchema = Type.Object(
     robots: Type.Optional(Type.Array(PolicyRobotSchema)),
     rules: Type.Optional(Type.Array(PolicyRuleSchema)),
     catalog: Type.Optional(Type.Array(Principal, { description: 'Principals allowed `registry:catalog:*`.' })),
+    tenancy: Type.Optional(PolicyTenancySchema),
   },
   { additionalProperties: false },
 );
@@ -95,6 +125,7 @@ export const PolicyDocumentSchema = Type.Object(
 /** A policy document as written. */
 export type PolicyDocument = Static<typeof PolicyDocumentSchema>;
 export type PolicyUser = Static<typeof PolicyUserSchema>;
+export type PolicyTenancy = Static<typeof PolicyTenancySchema>;
 export type PolicyRobotSecret = Static<typeof PolicyRobotSecretSchema>;
 export type PolicyRobot = Static<typeof PolicyRobotSchema>;
 

@@ -75,6 +75,33 @@ export const PolicySecretSchema = Type.Object(
   },
 );
 
+/** Kubernetes identities at `/token`: a login whose password is a Kubernetes bearer token. */
+export const KubernetesAuthSchema = Type.Object(
+  {
+    enabled: Default(Type.Boolean({ description: 'Accept Kubernetes bearer tokens as passwords at /token (TokenReview, then a SubjectAccessReview per action).' }), false),
+    audiences: Default(
+      Type.Array(Type.String({ minLength: 1, typeMessage: 'must be a list of audiences' }), {
+        errorMessage: 'must be a list of audiences',
+        description: "A token must be valid for one of these audiences (`kubectl create token SA --audience …`). Required unless acceptApiServerAudience.",
+      }),
+      [],
+    ),
+    acceptApiServerAudience: Default(
+      Type.Boolean({
+        description:
+          "Explicit opt-in: with no audiences, accept tokens for the API server's own audience (general API tokens, which this registry could replay against the API server).",
+      }),
+      false,
+    ),
+    cacheTtl: Default(Duration('How long TokenReview and SubjectAccessReview answers are reused; a revoked RoleBinding stops working within this.'), '10s'),
+    cacheSize: Default(PositiveInt('Cached review answers at most (least recently used go first).'), 10_000),
+  },
+  {
+    additionalProperties: false,
+    description: "API credentials: $KUBECONFIG, else the pod's ServiceAccount (needs create on tokenreviews and subjectaccessreviews).",
+  },
+);
+
 export const AuthSchema = Type.Object(
   {
     issuer: Default(Type.String(), 'berth'),
@@ -91,6 +118,7 @@ export const AuthSchema = Type.Object(
     ),
     policyFile: Default(Type.String({ description: 'YAML access policy, reloaded when the file changes.' }), 'policy.yaml'),
     policySecret: Type.Optional(PolicySecretSchema),
+    kubernetes: Type.Optional(KubernetesAuthSchema),
     failedLoginsPerMinute: Default(
       PositiveInt(
         'Failed logins allowed a minute per client address, per account from addresses it never logged in from, and (without a success in between) per account and address, before 429.',
