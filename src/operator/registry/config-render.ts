@@ -29,6 +29,14 @@ export const SECRET_KEYS = {
 /** The token issuer of every operator-run registry. */
 export const TOKEN_ISSUER = 'berth';
 
+/** `auth.kubernetes` when the Registry enables it; its audience defaults to the registry's own service name. */
+function kubernetesAuth(spec: RegistrySpec, endpoint: Endpoint): Pick<NonNullable<RegistryConfigFile['auth']>, 'kubernetes'> {
+  const k8s = spec.auth.kubernetes;
+  if (!k8s?.enabled) return {};
+  const audiences = k8s.audiences?.length ? k8s.audiences : [endpoint.host];
+  return { kubernetes: { enabled: true, audiences, cacheTtl: k8s.cacheTtl ?? '10s' } };
+}
+
 /**
  * The registry configuration as YAML (pure). With `policySecret`, the pods read the access policy through the API
  * (watched: a change applies at once) instead of from the mounted file. `http.trustProxy` is set exactly when the
@@ -48,6 +56,7 @@ export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint, pol
       signingKeyFile: POD_PATHS.signingKey,
       policyFile: POD_PATHS.policy,
       ...(policySecret ? { policySecret: { ...policySecret, key: SECRET_KEYS.policy } } : {}),
+      ...kubernetesAuth(spec, endpoint),
     },
   };
   return `# Rendered by the Berth operator from the Registry resource; edits are overwritten.\n${stringify(config)}`;

@@ -229,3 +229,31 @@ export const TolerationSchema = Type.Object({
     Type.Integer({ format: 'int64', description: 'How long a pod stays bound after a NoExecute taint appears.' }),
   ),
 });
+
+/** `spec.auth.kubernetes`: logins with Kubernetes tokens, authorized by RBAC on `repositories.berth.dev`. */
+export const RegistryKubernetesAuthSchema = Type.Object(
+  {
+    enabled: Default(
+      Type.Boolean({
+        description:
+          'Accept Kubernetes tokens as passwords at /token: a TokenReview authenticates them, a SubjectAccessReview on repositories.berth.dev (verbs pull, push, delete) in the namespace owning the path authorizes each action.',
+      }),
+      false,
+    ),
+    audiences: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+        maxItems: 8,
+        description: "Audiences a token must carry (kubectl create token SA --audience …). Default: the registry's host (its token service name).",
+      }),
+    ),
+    cacheTtl: Default(
+      Type.String({
+        maxLength: 16,
+        pattern: '^([0-9]+(ms|s|m|h))+$',
+        description: 'How long review answers are reused, for example 10s: a revoked RoleBinding stops working within this.',
+      }),
+      '10s',
+    ),
+  },
+  { description: 'Logins with Kubernetes identities; access follows RBAC.' },
+);

@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Default, MapOf, StringEnum, applyDefaults, type Defaulted } from './kit.js';
 import { Conditions, KubeObjectSchema, ObservedGeneration } from './k8s.js';
 import { LOG_LEVELS } from './registry-config.js';
-import { ExposeSchema, ResourcesSchema, StorageSchema, TenancySchema, TolerationSchema } from './registry-parts.js';
+import { ExposeSchema, RegistryKubernetesAuthSchema, ResourcesSchema, StorageSchema, TenancySchema, TolerationSchema } from './registry-parts.js';
 
 export { ACCESS_MODES, type AccessMode } from './registry-parts.js';
 
@@ -59,6 +59,7 @@ export const RegistrySpecSchema = Type.Object(
             }),
             '5m',
           ),
+          kubernetes: Type.Optional(RegistryKubernetesAuthSchema),
         },
         { description: 'The embedded token service.' },
       ),
