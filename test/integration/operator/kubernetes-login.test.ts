@@ -27,7 +27,8 @@ let berth: BerthProcess;
 const robotSecret = generateRobotSecret();
 
 const kubectl = (args: string[], input?: string): Promise<string> => cluster.kubectl(args, input === undefined ? {} : { input });
-const tokenOf = async (sa: string, audience: string | undefined = AUDIENCE): Promise<string> =>
+/** A token of `team-a/<sa>` for `audience` ('' for the API server's own). */
+const tokenOf = async (sa: string, audience = AUDIENCE): Promise<string> =>
   (await kubectl(['create', 'token', sa, '-n', 'team-a', '--duration=1h', ...(audience ? ['--audience', audience] : [])])).trim();
 
 interface Login {
@@ -137,7 +138,7 @@ test('bound to nothing: a token without access, refused by the registry', async 
 });
 
 test('a token without the registry audience (a general API token) is refused', async () => {
-  expect(await login(await tokenOf('pusher', undefined), `repository:${REPO}:pull`)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+  expect(await login(await tokenOf('pusher', ''), `repository:${REPO}:pull`)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
   expect(await login(await tokenOf('pusher', 'another-audience'), `repository:${REPO}:pull`)).toMatchObject({ status: 401 });
 });
 
