@@ -12,6 +12,9 @@ rm -f "$CHART"/crds/*.yaml "$CHART"/files/rbac/*.yaml
 mkdir -p "$CHART/crds" "$CHART/files/rbac"
 cp deploy/crds/*.yaml "$CHART/crds/"
 for f in deploy/rbac/*.yaml; do
+  # 40-repository-roles.yaml holds roles for users and registry pods, not the operator: installed verbatim by
+  # templates/repository-roles.yaml, never bound to the operator.
+  [[ "$(basename "$f")" == 40-repository-roles.yaml ]] && { mkdir -p "$CHART/files/access"; cp "$f" "$CHART/files/access/"; continue; }
   grep -qE '^kind: (Cluster)?Role$' "$f" && cp "$f" "$CHART/files/rbac/"
 done
 echo "synced $(ls "$CHART/crds" | wc -l) CRDs and $(ls "$CHART/files/rbac" | wc -l) RBAC files into $CHART"

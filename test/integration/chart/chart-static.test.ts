@@ -18,6 +18,9 @@ afterAll(removeTempDirs);
 const container = (objects: K8sObject[]): K8sObject => only(objects, 'Deployment').spec.template.spec.containers[0];
 const args = (objects: K8sObject[]): string[] => container(objects).args;
 
+/** Roles for users and registry pods (not the operator), installed verbatim by templates/repository-roles.yaml. */
+const ACCESS_ROLES = '40-repository-roles.yaml';
+
 describe('one source of truth with deploy/', () => {
   const filesOf = (dir: string) => readdirSync(join(REPO_ROOT, dir)).filter((f) => f.endsWith('.yaml')).sort();
 
@@ -29,11 +32,18 @@ describe('one source of truth with deploy/', () => {
   });
 
   test('charts/berth/files/rbac holds every role file of deploy/rbac, byte for byte (npm run chart:sync)', () => {
-    const roleFiles = filesOf('deploy/rbac').filter((f) => /^kind: (Cluster)?Role$/m.test(readFileSync(join(REPO_ROOT, 'deploy/rbac', f), 'utf8')));
+    const roleFiles = filesOf('deploy/rbac').filter(
+      (f) => f !== ACCESS_ROLES && /^kind: (Cluster)?Role$/m.test(readFileSync(join(REPO_ROOT, 'deploy/rbac', f), 'utf8')),
+    );
     expect(filesOf('charts/berth/files/rbac')).toEqual(roleFiles);
     for (const f of roleFiles) {
       expect(readFileSync(join(CHART_DIR, 'files/rbac', f), 'utf8')).toBe(readFileSync(join(REPO_ROOT, 'deploy/rbac', f), 'utf8'));
     }
+  });
+
+  test('charts/berth/files/access holds the ready-made repository roles of deploy/rbac, byte for byte (never bound to the operator)', () => {
+    expect(filesOf('charts/berth/files/access')).toEqual([ACCESS_ROLES]);
+    expect(readFileSync(join(CHART_DIR, 'files/access', ACCESS_ROLES), 'utf8')).toBe(readFileSync(join(REPO_ROOT, 'deploy/rbac', ACCESS_ROLES), 'utf8'));
   });
 });
 
