@@ -8,7 +8,9 @@
  * Every robot lists its current secret, and the secrets it replaced with their end of overlap as `expires`, so the
  * registry itself refuses an old secret on time.
  */
-import { type AccessPolicy, type PolicyRobot, type PolicyRule } from '../../shared/policy.js';
+import { type AccessPolicy, type PolicyRobot, type PolicyRule, type PolicyTenancy } from '../../shared/policy.js';
+import type { Registry } from '../registry/types.js';
+import { tenancyOf } from './tenancy.js';
 import { parsePolicyText } from '../../shared/policy-parse.js';
 import { renderPolicy } from '../../shared/policy-render.js';
 import { hashRobotSecret } from '../../shared/policy-secrets.js';
@@ -67,11 +69,29 @@ function robotRules(wanted: ReadonlyMap<string, WantedRobot>): PolicyRule[] {
   ];
 }
 
+/**
+ * What the registry needs to authorize Kubernetes identities (pure): the Registry's tenancy (which namespace owns an
+ * undeclared path) and the Repository declaring each accepted path, so a SubjectAccessReview names it. Undefined
+ * when the Registry does not enable `spec.auth.kubernetes` (the policy stays as it was).
+ */
+export function policyTenancy(registry: Registry, accepted: readonly AcceptedRepository[]): PolicyTenancy | undefined {
+  if (!registry.spec?.auth?.kubernetes?.enabled) return undefined;
+  const tenancy = tenancyOf(registry);
+  return {
+    namespacePaths: tenancy.namespacePaths,
+    grants: tenancy.grants.map((g) => ({ namespaces: [...g.namespaces], paths: [...g.paths] })),
+    repositories: accepted
+      .map((a) => ({ path: a.spec.path, namespace: a.repo.metadata.namespace ?? '', name: a.repo.metadata.name }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+  };
+}
+
 /** The policy for a Registry whose accepted Repositories are `accepted` and whose robots are `robots` (pure). */
 export function buildAccessPolicy(
   accepted: readonly AcceptedRepository[],
   wanted: ReadonlyMap<string, WantedRobot>,
   robots: Readonly<Record<string, StoredRobot>>,
+  tenancy?: PolicyTenancy,
 ): AccessPolicy {
   const policyRobots = Object.entries(robots)
     .filter(([name]) => wanted.has(name))
@@ -82,6 +102,7 @@ export function buildAccessPolicy(
     robots: policyRobots,
     rules: [...publicRules(accepted), ...accessRules(accepted), ...robotRules(wanted)],
     catalog: [],
+    ...(tenancy ? { tenancy } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
 import { objectKey, type KubeObject } from '../../kube/objects.js';
 import { registryEndpoint } from '../registry/naming.js';
 import { withDefaults, type Registry, type RegistrySpec } from '../registry/types.js';
-import { buildAccessPolicy, publishedHashes, renderAccessPolicy } from './access-policy.js';
+import { buildAccessPolicy, policyTenancy, publishedHashes, renderAccessPolicy } from './access-policy.js';
 import { admitRepositories, byAge, type Admission } from './admission.js';
 import { robotsOf, wantedRobots, pullRobotName, pushRobotName, type AcceptedRepository, type WantedRobot } from './robots.js';
 import { planCredentials, type CredentialPlan, type RotateRequest } from './rotation.js';
@@ -177,7 +177,7 @@ export function planAccess(inputs: AccessInputs): AccessPlan {
   const wanted = wantedRobots(accepted);
   const credentials = planCredentials({ store: inputs.store, wanted, requests: rotateRequests(accepted), now, mint: inputs.mint });
   credentials.store = { ...credentials.store, markerKey: inputs.store.markerKey ?? inputs.mint() };
-  const policyYaml = renderAccessPolicy(buildAccessPolicy(accepted, wanted, credentials.store.robots));
+  const policyYaml = renderAccessPolicy(buildAccessPolicy(accepted, wanted, credentials.store.robots, policyTenancy(registry, accepted)));
   let wake = credentials.nextAt;
   const ctx: SecretContext = {
     registry: { namespace: registry.metadata.namespace ?? '', name: registry.metadata.name },
