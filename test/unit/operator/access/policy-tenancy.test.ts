@@ -14,7 +14,7 @@ import { registry, repository } from './fixtures.js';
 
 function accepted(ns: string, name: string, path: string): AcceptedRepository {
   const repo = repository(ns, name, { path });
-  return { repo, key: `${ns}/${name}`, spec: repositorySpec(repo), selection: { selected: [], missing: [] } };
+  return { repo, key: `${ns}/${name}`, spec: repositorySpec(repo), selection: { selected: [], missing: [], refused: [] } };
 }
 
 const repos = [accepted('team-b', 'tool', 'team-b/tool'), accepted('platform', 'base', 'library/base')];
