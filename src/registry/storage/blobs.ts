@@ -1,23 +1,24 @@
 /**
  * Blobs: content-addressed files shared by every repository, and the per-repository links that say a blob belongs
  * to a repository. A blob is readable in a repository only when it is both stored and linked there.
+ *
+ * Reads also find a blob that garbage collection has condemned but not yet deleted (`gc/trash/`, see gc/collector.ts):
+ * a collection restores what turns out to be referenced, so a reader never sees it missing meanwhile. Checks that
+ * back a write (`present`) look only at the blob's own path.
  */
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RegistryError } from '../errors.js';
 import { formatDigest, type Digest } from '../oci/digest.js';
-import type { ByteRange, StorageDriver, Writer } from './driver.js';
-import { blobPath, layerLinkPath } from './paths.js';
+import type { ByteRange, PathInfo, StorageDriver, Writer } from './driver.js';
+import { blobPath, layerLinkPath, trashPath } from './paths.js';
 
 export class BlobStore {
   constructor(private readonly driver: StorageDriver) {}
 
   /** Size of a blob in a repository, or undefined when it is not there. */
   async size(repository: string, digest: Digest): Promise<number | undefined> {
-    const [link, blob] = await Promise.all([
-      this.driver.stat(layerLinkPath(repository, digest)),
-      this.driver.stat(blobPath(digest)),
-    ]);
+    const [link, blob] = await Promise.all([this.driver.stat(layerLinkPath(repository, digest)), this.#stat(digest)]);
     return link && blob ? blob.size : undefined;
   }
 
@@ -30,12 +31,24 @@ export class BlobStore {
 
   /** Whether the content exists in the store at all (any repository). */
   async stored(digest: Digest): Promise<boolean> {
-    return (await this.driver.stat(blobPath(digest))) !== undefined;
+    return (await this.#stat(digest)) !== undefined;
+  }
+
+  /**
+   * Whether the blob is at its own path now (not condemned). When it is condemned, it is first moved back (a
+   * manifest push rescuing a layer from a running collection), so false means it is really gone.
+   */
+  async present(digest: Digest): Promise<boolean> {
+    const path = blobPath(digest);
+    if (await this.driver.stat(path)) return true;
+    await this.driver.move(trashPath(path), path).catch(() => undefined);
+    return (await this.driver.stat(path)) !== undefined;
   }
 
   /** Sends an inclusive byte range of a blob to `out` and ends it: straight to the socket where the driver can. */
   async send(digest: Digest, range: ByteRange, out: Writable): Promise<void> {
-    const path = blobPath(digest);
+    const own = blobPath(digest);
+    const path = (await this.driver.stat(own)) ? own : trashPath(own);
     if (this.driver.sendRange) return this.driver.sendRange(path, range, out);
     const stream = await this.driver.reader(path, range);
     if (!stream) throw new RegistryError('BLOB_UNKNOWN', undefined, { digest: formatDigest(digest) });
@@ -69,12 +82,18 @@ export class BlobStore {
 
   /** Writes small verified content (a manifest) into the store. */
   async put(digest: Digest, bytes: Uint8Array): Promise<void> {
-    if (await this.stored(digest)) return;
+    if (await this.driver.stat(blobPath(digest))) return;
     await this.driver.put(blobPath(digest), bytes);
   }
 
   /** A small blob's bytes, whole (manifests); undefined when it is not stored. */
   async read(digest: Digest): Promise<Buffer | undefined> {
-    return this.driver.get(blobPath(digest));
+    const path = blobPath(digest);
+    return (await this.driver.get(path)) ?? (await this.driver.get(trashPath(path)));
+  }
+
+  async #stat(digest: Digest): Promise<PathInfo | undefined> {
+    const path = blobPath(digest);
+    return (await this.driver.stat(path)) ?? (await this.driver.stat(trashPath(path)));
   }
 }

@@ -55,7 +55,8 @@ export interface Writer {
   append(body: AsyncIterable<Buffer>, onChunk?: (chunk: Buffer) => void): Promise<number>;
   /**
    * Makes the bytes visible, whole, at `to` (replacing what is there: the caller writes content-addressed paths,
-   * so a replaced file holds the same bytes) and ends the upload. On failure nothing is visible at `to` and the
+   * so a replaced file holds the same bytes) and ends the upload. The file's mtime is then the time of commit
+   * (garbage collection's grace period counts from it). On failure nothing is visible at `to` and the
    * upload can still be cancelled.
    */
   commit(to: string): Promise<void>;
@@ -95,6 +96,12 @@ export interface StorageDriver {
   get(path: string): Promise<Buffer | undefined>;
   /** Writes a small file whole and atomically (readers see the old bytes or the new, never a mix), replacing it. */
   put(path: string, data: Uint8Array | string): Promise<void>;
+  /**
+   * Optional: writes a small file whole and atomically only when nothing is at `path`; false when something is
+   * (exactly one of concurrent creators wins). The garbage collector's lease needs it; an object store implements it
+   * as a conditional write (`If-None-Match: *`).
+   */
+  create?(path: string, data: Uint8Array | string): Promise<boolean>;
   /** Streams a file, or the inclusive byte range of it; undefined when absent. */
   reader(path: string, range?: ByteRange): Promise<Readable | undefined>;
   /**
@@ -107,7 +114,9 @@ export interface StorageDriver {
   list(dir: string): Promise<DirEntry[]>;
   /**
    * Moves a file to `to`, replacing it. The file appears at `to` whole; the source is gone once this resolves (a
-   * filesystem renames, so it is at exactly one of the two paths; an object store copies, then deletes).
+   * filesystem renames, so it is at exactly one of the two paths; an object store copies, then deletes). The file
+   * keeps its mtime where the driver can (filesystem, memory); garbage collection reads a moved blob's mtime to
+   * see whether it was written again just before the move.
    */
   move(from: string, to: string): Promise<void>;
   /** Deletes a file, or a folder with everything below it; false when nothing was there. */

@@ -11,7 +11,7 @@ import type { BlobStore } from './blobs.js';
 import { byteCache } from './byte-cache.js';
 import type { StorageDriver } from './driver.js';
 import { readReferrersPage, type ReferrersPage, type ReferrersQuery } from './referrers.js';
-import { manifestRevisionPath, referrerPath, referrersDir, repositoryPath, tagPath, tagsDir } from './paths.js';
+import { blobPath, manifestRevisionPath, referrerPath, referrersDir, repositoryPath, tagPath, tagsDir } from './paths.js';
 
 export interface StoredManifest {
   digest: Digest;
@@ -81,7 +81,25 @@ export class ManifestStore {
     }
     const tags = ref.kind === 'tag' ? [ref.tag, ...extraTags] : extraTags;
     for (const tag of tags) await this.driver.put(tagPath(repository, tag), formatDigest(digest));
+    await this.#verifyStored(repository, digest, bytes, manifest);
     return { digest, subject: manifest.subject };
+  }
+
+  /**
+   * The last step before a push is acknowledged (the garbage collector's safety rests on it, see gc/collector.ts):
+   * everything the manifest needs is at its own path now. Its own bytes and revision are written again if a
+   * collection condemned them meanwhile; a layer or child that is gone fails the push (MANIFEST_BLOB_UNKNOWN).
+   */
+  async #verifyStored(repository: string, digest: Digest, bytes: Buffer, manifest: ParsedManifest): Promise<void> {
+    if (!(await this.blobs.present(digest))) await this.driver.put(blobPath(digest), bytes);
+    const revision = manifestRevisionPath(repository, digest);
+    if (!(await this.driver.stat(revision))) await this.driver.put(revision, manifest.mediaType);
+    const missing: RegistryError[] = [];
+    for (const blob of manifest.blobs) if (!(await this.blobs.present(blob))) missing.push(blobUnknown(blob));
+    for (const child of manifest.children) {
+      if (!(await this.driver.stat(manifestRevisionPath(repository, child)))) missing.push(blobUnknown(child));
+    }
+    if (missing.length > 0) throw new ManifestReferencesError(missing);
   }
 
   /** Deletes a tag only, or (by digest) the manifest, every tag pointing to it and its referrer entry. */

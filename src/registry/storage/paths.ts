@@ -15,6 +15,8 @@
  *   uploads/_slots/repository/<key>/<id>         a session's slot in its repository's cap (empty; key: slotKey)
  *   uploads/_slots/principal/<key>/<id>          its slot in its principal's cap (upload-slots.ts)
  *   tmp/                                         filesystem driver: temp files of atomic writes, then renamed
+ *   gc/lock                                      the garbage collector's lease (gc/lock.ts)
+ *   gc/trash/<path>                              what a collection condemned, until it restores or deletes it
  * ```
  *
  * Name components never start with `_` (the name grammar forbids it), so `_layers`, `_manifests` and
@@ -26,6 +28,14 @@ import type { Digest } from '../oci/digest.js';
 export const BLOBS_DIR = 'blobs';
 export const REPOSITORIES_DIR = 'repositories';
 export const UPLOADS_DIR = 'uploads';
+export const GC_DIR = 'gc';
+export const GC_LOCK_PATH = join(GC_DIR, 'lock');
+export const TRASH_DIR = join(GC_DIR, 'trash');
+
+/** Where garbage collection keeps a condemned file until it restores or deletes it (same relative path). */
+export function trashPath(path: string): string {
+  return join(TRASH_DIR, path);
+}
 
 /** Directory names inside a repository that mark it as one (and are not nested repositories). */
 export const REPOSITORY_MARKERS = ['_layers', '_manifests', '_referrers'] as const;

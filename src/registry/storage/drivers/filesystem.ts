@@ -6,7 +6,7 @@
  * folder. So content becomes visible only whole, and what a caller was told is written survives a crash.
  */
 import { closeSync, fstatSync, openSync, readFile, readSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -73,19 +73,28 @@ export class FsDriver implements StorageDriver {
   async put(path: string, data: Uint8Array | string): Promise<void> {
     const target = this.#abs(path);
     if (data.length === 0 && (await this.#putEmpty(target))) return;
-    await mkdir(join(this.root, TMP_DIR), { recursive: true });
-    const tmp = join(this.root, TMP_DIR, randomUUID());
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    const tmp = await this.#tempFile(data);
     await this.#rename(tmp, target).catch(async (err: unknown) => {
       await rm(tmp, { force: true });
       throw err;
     });
+  }
+
+  /** A temp file with the data, fsynced, then hard-linked into place: link refuses an existing target (EEXIST). */
+  async create(path: string, data: Uint8Array | string): Promise<boolean> {
+    const target = this.#abs(path);
+    const tmp = await this.#tempFile(data);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await link(tmp, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    await syncDir(dirname(target));
+    return true;
   }
 
   async reader(path: string, range?: ByteRange): Promise<Readable | undefined> {
@@ -142,6 +151,23 @@ export class FsDriver implements StorageDriver {
   #abs(path: string): string {
     const p = normalizePath(path);
     return p === '' ? this.root : join(this.root, p);
+  }
+
+  /** Writes the data to a new temp file below the root and fsyncs it; returns its absolute path. */
+  async #tempFile(data: Uint8Array | string): Promise<string> {
+    await mkdir(join(this.root, TMP_DIR), { recursive: true });
+    const tmp = join(this.root, TMP_DIR, randomUUID());
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } catch (err) {
+      await fh.close();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    return tmp;
   }
 
   /** Renames (atomic), creating the target's folder, then fsyncs that folder. */

@@ -98,7 +98,9 @@ export class FsWriter implements Writer {
   }
 
   async commit(to: string): Promise<void> {
-    this.#open();
+    const fh = this.#open();
+    const now = new Date();
+    await fh.utimes(now, now); // the blob's mtime is its commit time (the GC grace period counts from it)
     const target = this.resolveTarget(to);
     await mkdir(dirname(target), { recursive: true });
     await rename(this.file, target);

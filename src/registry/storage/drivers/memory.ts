@@ -67,6 +67,13 @@ export class MemoryDriver implements StorageDriver {
     this.#place(normalizePath(path), fileOf(data));
   }
 
+  async create(path: string, data: Uint8Array | string): Promise<boolean> {
+    const p = normalizePath(path);
+    if (this.files.has(p)) return false;
+    this.#place(p, fileOf(data));
+    return true;
+  }
+
   async reader(path: string, range?: ByteRange): Promise<Readable | undefined> {
     const file = this.files.get(normalizePath(path));
     if (!file) return undefined;
@@ -100,7 +107,9 @@ export class MemoryDriver implements StorageDriver {
     const file = this.files.get(src);
     if (!file) throw notFound(src);
     const dst = normalizePath(to);
+    const { mtimeMs } = file;
     this.#place(dst, file);
+    file.mtimeMs = mtimeMs; // a move keeps the mtime, as a rename does
     if (dst !== src) this.files.delete(src);
   }
 

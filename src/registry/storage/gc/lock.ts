@@ -1,0 +1,112 @@
+/**
+ * One collector at a time across every process sharing a volume: a lease file (`gc/lock`) created exclusively
+ * through the driver (`create`: a hard link on a filesystem, a conditional write on an object store), holding its
+ * owner and expiry. The holder renews it while it works and checks that it still owns it before each destructive
+ * step; a lease whose holder died (kill -9) expires and is taken over. As with every lease, exclusion assumes a
+ * live holder renews within its TTL (renewals run every third of it).
+ */
+import { randomUUID } from 'node:crypto';
+import type { StorageDriver } from '../driver.js';
+import { GC_DIR, GC_LOCK_PATH } from '../paths.js';
+
+interface LeaseText {
+  owner: string;
+  expiresAt: number;
+}
+
+/** A held lease; `lost` turns true when a renewal finds the lease gone or someone else's. */
+export interface Lease {
+  readonly owner: string;
+  /** The filesystem's clock when the lease was taken (the lock file's mtime): the collector's start time. */
+  readonly startedAtMs: number;
+  readonly lost: boolean;
+  /** Throws when the lease is no longer ours (the collector stops before deleting anything more). */
+  check(): Promise<void>;
+  release(): Promise<void>;
+}
+
+export class LeaseLostError extends Error {
+  constructor() {
+    super('the garbage collection lease was lost (another collector took it over)');
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** Tries to take the lease; undefined when another live collector holds it. */
+export async function acquireLease(driver: StorageDriver, ttlMs: number, now = Date.now): Promise<Lease | undefined> {
+  if (!driver.create) throw new Error(`the ${driver.name} storage driver cannot hold a lease (no exclusive create)`);
+  const owner = randomUUID();
+  const text = (): string => JSON.stringify({ owner, expiresAt: now() + ttlMs } satisfies LeaseText);
+  if (!(await driver.create(GC_LOCK_PATH, text()))) {
+    if (!(await takeOverExpired(driver, now))) return undefined;
+    if (!(await driver.create(GC_LOCK_PATH, text()))) return undefined;
+  }
+  const startedAtMs = (await driver.stat(GC_LOCK_PATH))?.mtimeMs ?? now();
+  return heldLease(driver, owner, startedAtMs, ttlMs, text);
+}
+
+/** Removes an expired lease so that a `create` can follow; false when the lease is live (or was just renewed). */
+async function takeOverExpired(driver: StorageDriver, now: () => number): Promise<boolean> {
+  const seen = await readLease(driver);
+  if (seen && seen.expiresAt > now()) return false;
+  if (!seen) return true;
+  const stale = `${GC_DIR}/stale-${randomUUID()}`;
+  try {
+    await driver.move(GC_LOCK_PATH, stale); // exactly one of several takers moves it
+  } catch {
+    return false;
+  }
+  const moved = parse(await driver.get(stale));
+  if (moved && moved.owner !== seen.owner) {
+    // we moved a lease taken a moment ago by someone else: put it back (unless yet another one is there)
+    await driver.create!(GC_LOCK_PATH, JSON.stringify(moved));
+    await driver.delete(stale);
+    return false;
+  }
+  await driver.delete(stale);
+  return true;
+}
+
+function heldLease(driver: StorageDriver, owner: string, startedAtMs: number, ttlMs: number, text: () => string): Lease {
+  let lost = false;
+  const renew = async (): Promise<void> => {
+    if (lost) return;
+    const current = await readLease(driver);
+    if (current?.owner !== owner) {
+      lost = true;
+      return;
+    }
+    await driver.put(GC_LOCK_PATH, text());
+  };
+  const timer = setInterval(() => void renew().catch(() => undefined), Math.max(ttlMs / 3, 10));
+  timer.unref();
+  return {
+    owner,
+    startedAtMs,
+    get lost() {
+      return lost;
+    },
+    async check() {
+      await renew();
+      if (lost) throw new LeaseLostError();
+    },
+    async release() {
+      clearInterval(timer);
+      if (!lost && (await readLease(driver))?.owner === owner) await driver.delete(GC_LOCK_PATH);
+    },
+  };
+}
+
+async function readLease(driver: StorageDriver): Promise<LeaseText | undefined> {
+  return parse(await driver.get(GC_LOCK_PATH));
+}
+
+function parse(raw: Buffer | undefined): LeaseText | undefined {
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw.toString('utf8')) as Partial<LeaseText>;
+    return typeof v.owner === 'string' && typeof v.expiresAt === 'number' ? { owner: v.owner, expiresAt: v.expiresAt } : undefined;
+  } catch {
+    return { owner: '', expiresAt: 0 }; // unreadable: treat as expired
+  }
+}
