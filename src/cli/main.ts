@@ -8,6 +8,7 @@ Commands:
   operator   run the controller for Registry and Repository resources
   passwd     hash a user's password, or make a robot secret, for the access policy
   token      print a signed registry token (scripting)
+  gc         collect garbage: delete unreferenced blobs (online, safe while serving)
   help       show this help
 
 Run "berth <command> --help" for a command's options.`;
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   operator: async () => (await import('./operator-command.js')).operatorCommand,
   passwd: async () => (await import('./passwd-command.js')).passwdCommand,
   token: async () => (await import('./token-command.js')).tokenCommand,
+  gc: async () => (await import('./gc-command.js')).gcCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

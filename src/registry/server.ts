@@ -1,6 +1,6 @@
 /**
- * Runs a registry: opens the store, builds the app, listens, purges abandoned uploads on a timer, and shuts down
- * gracefully. A request may last as long as it keeps moving (a multi-GB upload is never cut); headers, idle bodies,
+ * Runs a registry: opens the store, builds the app, listens, purges abandoned uploads and (when `storage.gc` is set)
+ * collects garbage on timers, and shuts down gracefully. A request may last as long as it keeps moving (a multi-GB upload is never cut); headers, idle bodies,
  * idle connections and connection counts are bounded (http/limits.ts).
  */
 import { createServer, type Server } from 'node:http';
@@ -12,7 +12,11 @@ import { createApp } from './http/app.js';
 import { guardServer, serverTimeouts } from './http/limits.js';
 import { createMetrics, type RegistryMetrics } from './metrics.js';
 import type { StorageDriver } from './storage/driver.js';
-import { createStorage, openStorage } from './storage/index.js';
+import { openDriver } from './storage/drivers/open.js';
+import { gcPolicyOf } from './storage/gc/config.js';
+import { createGcMetrics } from './storage/gc/metrics.js';
+import { scheduleGc, type GcSchedule } from './storage/gc/schedule.js';
+import { createStorage } from './storage/index.js';
 import type { Router } from 'express';
 
 /** Auth plugs in here; without it every request is allowed. */
@@ -50,7 +54,8 @@ function splitAddr(addr: string): { host: string; port: number } {
 
 export async function startRegistry({ config, logger, createAuth, driver }: StartDeps): Promise<RunningRegistry> {
   const metrics = createMetrics();
-  const storage = driver ? createStorage(driver) : await openStorage(config.storage);
+  const storageDriver = driver ?? (await openDriver(config.storage));
+  const storage = createStorage(storageDriver);
   if (config.auth && !createAuth) throw new Error('the config has an auth section, but no token service was given');
   const auth = config.auth && createAuth ? await createAuth(config, { logger, metrics }) : undefined;
   let ready = false;
@@ -82,6 +87,10 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   };
   const timer = setInterval(() => void purge(), config.storage.uploadPurge.intervalMs);
   timer.unref();
+  const gc: GcSchedule | undefined = config.storage.gc
+    ? scheduleGc({ driver: storageDriver, blobs: storage.blobs, catalog: storage.catalog }, gcPolicyOf(config.storage.gc),
+        config.storage.gc.intervalMs, logger, createGcMetrics(metrics.registry))
+    : undefined;
   ready = true;
   return {
     server,
@@ -90,6 +99,7 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
     async close() {
       ready = false;
       clearInterval(timer);
+      await gc?.stop();
       stopGuard();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -58,6 +58,25 @@ function Section<T extends TProperties>(properties: T, description: string) {
   return Default(section, {} as Static<typeof section>);
 }
 
+/** `storage.gc`: online garbage collection, run every `interval` by `berth serve` (absent: only `berth gc`). */
+export const GcSchema = Type.Object(
+  {
+    interval: Default(Duration('How often `berth serve` collects garbage.'), '24h'),
+    gracePeriod: Default(
+      Duration('Unreferenced blobs younger than this stay (it must exceed the time a push takes from uploading a layer to pushing its manifest).'),
+      '1h',
+    ),
+    untagged: Default(
+      Type.Union([Type.Literal('keep'), Type.Object({ olderThan: Duration('Untagged manifests older than this go.') }, { additionalProperties: false })], {
+        errorMessage: 'must be keep or { olderThan: DURATION }',
+        description: 'Untagged manifests: keep (the default), or delete those older than a duration (never the child of a kept index or the subject of a kept referrer).',
+      }),
+      'keep',
+    ),
+  },
+  { additionalProperties: false, description: 'Online garbage collection (see the README, Storage lifecycle).' },
+);
+
 export const PolicySecretSchema = Type.Object(
   {
     namespace: Type.String({ maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', errorMessage: 'must be a namespace name' }),
@@ -236,6 +255,7 @@ export const RegistryConfigSchema = Type.Object(
           'Purging of abandoned upload sessions.',
         ),
         s3: Type.Optional(S3Schema),
+        gc: Type.Optional(GcSchema),
       },
       'Where the bytes live.',
     ),

@@ -1,0 +1,58 @@
+/**
+ * `berth serve` collects garbage every `storage.gc.interval` (with ±10 % jitter, so replicas sharing a volume do not
+ * all wake together; the lease lets one of them run and the others skip).
+ */
+import type { Logger } from '../../../shared/logger.js';
+import { collectGarbage, type GcPolicy, type GcReport } from './collector.js';
+import type { GcMetrics } from './metrics.js';
+
+type Stores = Parameters<typeof collectGarbage>[0];
+
+export interface GcSchedule {
+  stop(): Promise<void>;
+}
+
+/** Runs one collection, logging and counting its result; never throws. */
+export async function runScheduledGc(stores: Stores, policy: GcPolicy, logger: Logger, metrics: GcMetrics): Promise<GcReport | undefined> {
+  try {
+    const report = await collectGarbage(stores, { policy });
+    metrics.observe(report);
+    if (!report.ran) logger.debug('garbage collection skipped: another collector holds the lease');
+    else {
+      logger.info('garbage collection finished', {
+        durationMs: report.durationMs,
+        blobsDeleted: report.blobsDeleted,
+        bytesFreed: report.bytesFreed,
+        manifestsDeleted: report.manifestsDeleted,
+        linksDeleted: report.linksDeleted,
+        broken: report.broken.length,
+      });
+    }
+    return report;
+  } catch (err) {
+    metrics.failed();
+    logger.error('garbage collection failed', { error: (err as Error).message });
+    return undefined;
+  }
+}
+
+export function scheduleGc(stores: Stores, policy: GcPolicy, intervalMs: number, logger: Logger, metrics: GcMetrics): GcSchedule {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const next = (): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = runScheduledGc(stores, policy, logger, metrics).finally(next);
+    }, intervalMs * (0.9 + Math.random() * 0.2));
+    timer.unref();
+  };
+  next();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
