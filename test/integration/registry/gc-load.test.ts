@@ -1,0 +1,84 @@
+/**
+ * Garbage collection under load, with real processes: two `berth serve` processes on one storage folder, each
+ * collecting garbage every 100 ms (the lease lets one run at a time); two clients push new images (sharing layers
+ * with images deleted before), pull acknowledged ones and delete some, over 50+ rounds with random timing. Then every
+ * acknowledged tag pulls completely with correct digests from both processes, and the bytes of deleted images are
+ * gone after one more collection past the grace period.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CLI, startBerth, type BerthProcess } from '../../helpers/berth-process.js';
+import { corruptBlobs, deleteImage, onDisk, pullImage, pushImage, type PushedImage } from '../../helpers/gc-client.js';
+
+const ROUNDS = Number(process.env.BERTH_GC_ROUNDS ?? 60);
+const GRACE_S = 2;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+
+let root: string;
+let servers: BerthProcess[] = [];
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'berth-gc-load-'));
+  const config = join(root, 'config.yaml');
+  await writeFile(config, `storage:\n  gc: { interval: 100ms, gracePeriod: ${GRACE_S}s }\n`);
+  const storage = join(root, 'data');
+  servers = [await startBerth({ storage, config }), await startBerth({ storage, config })];
+});
+
+afterAll(async () => {
+  for (const s of servers) await s.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function metric(s: BerthProcess, name: string): Promise<number> {
+  const text = await (await fetch(`${s.url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) if (line.startsWith(name)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return total;
+}
+
+test(`pushes, pulls and deletes over ${ROUNDS} rounds while two processes collect garbage`, async () => {
+  const live: PushedImage[] = [];
+  const deleted: PushedImage[] = [];
+  const pullProblems: string[] = [];
+  let n = 0;
+  const client = async (id: number): Promise<void> => {
+    for (let round = 0; round < ROUNDS / 2; round++) {
+      const url = pick(servers).url;
+      const image = await pushImage(url, `team/app${id % 2}`, `t${n++}`, [Math.floor(Math.random() * 4), 4 + Math.floor(Math.random() * 4)]);
+      live.push(image);
+      await sleep(Math.random() * 40);
+      if (live.length > 3 && Math.random() < 0.5) {
+        const victim = live.splice(Math.floor(Math.random() * (live.length - 1)), 1)[0]!;
+        await deleteImage(pick(servers).url, victim);
+        deleted.push(victim);
+      }
+      const problem = await pullImage(pick(servers).url, pick(live));
+      if (problem) pullProblems.push(problem);
+      await sleep(Math.random() * 40);
+    }
+  };
+  await Promise.all([client(0), client(1)]);
+  expect(pullProblems).toEqual([]);
+  const runs = (await metric(servers[0]!, 'berth_gc_runs_total{result="ok"}')) + (await metric(servers[1]!, 'berth_gc_runs_total{result="ok"}'));
+  expect(runs).toBeGreaterThan(0);
+
+  await sleep(GRACE_S * 1000 + 200); // the last deleted images' blobs are past the grace period
+  await promisify(execFile)(process.execPath, [CLI, 'gc', '--storage', join(root, 'data'), '--grace-period', `${GRACE_S}s`]);
+  for (const s of servers) {
+    const problems = [];
+    for (const image of live) problems.push(await pullImage(s.url, image));
+    expect(problems.filter(Boolean)).toEqual([]);
+  }
+  const leftovers = [];
+  for (const image of deleted) for (const d of image.unique) if (await onDisk(join(root, 'data'), d)) leftovers.push(d);
+  expect(leftovers).toEqual([]);
+  expect(deleted.length).toBeGreaterThan(5);
+  expect(await corruptBlobs(join(root, 'data'))).toEqual([]);
+  const freed = (await metric(servers[0]!, 'berth_gc_bytes_freed_total')) + (await metric(servers[1]!, 'berth_gc_bytes_freed_total'));
+  console.log(`gc-load: ${ROUNDS} rounds, ${live.length} live and ${deleted.length} deleted images, ${runs} collections, ${freed} bytes freed online`);
+}, 240_000);
