@@ -83,7 +83,11 @@ export async function gcCommand(argv: string[]): Promise<number> {
   const onProgress = (p: GcProgress): void => {
     console.error(`gc: ${p.phase}: ${p.repositories} repositories, ${p.manifests} manifests, ${p.blobs} blobs`);
   };
-  const report = await collectGarbage({ driver, blobs: storage.blobs, catalog: storage.catalog }, { policy, dryRun, onProgress });
+  const leaseTtlMs = config.storage.gc?.leaseMs;
+  const report = await collectGarbage(
+    { driver, blobs: storage.blobs, catalog: storage.catalog },
+    { policy, dryRun, onProgress, ...(leaseTtlMs ? { leaseTtlMs } : {}) },
+  );
   if (!report.ran) {
     console.error('berth gc: another garbage collection holds the lease; try again later');
     return 1;

@@ -88,8 +88,12 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   const timer = setInterval(() => void purge(), config.storage.uploadPurge.intervalMs);
   timer.unref();
   const gc: GcSchedule | undefined = config.storage.gc
-    ? scheduleGc({ driver: storageDriver, blobs: storage.blobs, catalog: storage.catalog }, gcPolicyOf(config.storage.gc),
-        config.storage.gc.intervalMs, logger, createGcMetrics(metrics.registry))
+    ? scheduleGc(
+        { driver: storageDriver, blobs: storage.blobs, catalog: storage.catalog },
+        { policy: gcPolicyOf(config.storage.gc), intervalMs: config.storage.gc.intervalMs, leaseTtlMs: config.storage.gc.leaseMs },
+        logger,
+        createGcMetrics(metrics.registry),
+      )
     : undefined;
   ready = true;
   return {

@@ -73,6 +73,10 @@ export const GcSchema = Type.Object(
       }),
       'keep',
     ),
+    lease: Default(
+      Duration('How long a collector holds its lease without renewing it (renewed every third of it); a killed one blocks others this long.'),
+      '60s',
+    ),
   },
   { additionalProperties: false, description: 'Online garbage collection (see the README, Storage lifecycle).' },
 );

@@ -13,9 +13,15 @@ export interface GcSchedule {
 }
 
 /** Runs one collection, logging and counting its result; never throws. */
-export async function runScheduledGc(stores: Stores, policy: GcPolicy, logger: Logger, metrics: GcMetrics): Promise<GcReport | undefined> {
+export async function runScheduledGc(
+  stores: Stores,
+  policy: GcPolicy,
+  leaseTtlMs: number,
+  logger: Logger,
+  metrics: GcMetrics,
+): Promise<GcReport | undefined> {
   try {
-    const report = await collectGarbage(stores, { policy });
+    const report = await collectGarbage(stores, { policy, leaseTtlMs });
     metrics.observe(report);
     if (!report.ran) logger.debug('garbage collection skipped: another collector holds the lease');
     else {
@@ -36,15 +42,21 @@ export async function runScheduledGc(stores: Stores, policy: GcPolicy, logger: L
   }
 }
 
-export function scheduleGc(stores: Stores, policy: GcPolicy, intervalMs: number, logger: Logger, metrics: GcMetrics): GcSchedule {
+export interface ScheduleOptions {
+  policy: GcPolicy;
+  intervalMs: number;
+  leaseTtlMs: number;
+}
+
+export function scheduleGc(stores: Stores, opts: ScheduleOptions, logger: Logger, metrics: GcMetrics): GcSchedule {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
   const next = (): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = runScheduledGc(stores, policy, logger, metrics).finally(next);
-    }, intervalMs * (0.9 + Math.random() * 0.2));
+      running = runScheduledGc(stores, opts.policy, opts.leaseTtlMs, logger, metrics).finally(next);
+    }, opts.intervalMs * (0.9 + Math.random() * 0.2));
     timer.unref();
   };
   next();
