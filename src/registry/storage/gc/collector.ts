@@ -3,12 +3,13 @@
  * volume.
  *
  * A run: (1) take the lease (lock.ts); its file's mtime is T0, read off the storage's own clock, which also stamps
- * every other mtime below. (2) Move back whatever a crashed run left in `gc/trash/`. (3) Mark from every
- * repository's roots (mark.ts). (4) Condemn: move to `gc/trash/` each revision the policy lets go and each blob
- * that is unmarked and whose mtime is older than T0 − gracePeriod; a moved file whose mtime turns out to be recent
- * (written again just before the move) goes straight back. (5) Rescan: every revision written at or after T0 is a
- * root (T0 − gracePeriod: a file's mtime is stamped when its bytes are written, a moment before it appears);
- * what it reaches is moved back. (6) Delete what is left in the trash, then the links to deleted blobs.
+ * every other mtime below. (2) Move back whatever a killed run left in `gc/trash/` (and remove its half-done lease
+ * takeovers). (3) Mark from every repository's roots (mark.ts). (4) Condemn: move to `gc/trash/` each revision the
+ * policy lets go and each blob that is unmarked and whose mtime is older than T0 − gracePeriod; a moved file whose
+ * mtime turns out to be recent (written again just before the move) goes straight back. (5) Rescan: every revision
+ * written at or after T0 − gracePeriod is a root (a file's mtime is stamped when its bytes are written, a moment
+ * before it appears); what it reaches is moved back. (6) Delete what is left in the trash, then the links to
+ * deleted blobs.
  *
  * Why no acknowledged write is lost:
  * - A blob upload is acknowledged after its commit, which stamps the blob's mtime. A blob whose mtime is within the
@@ -20,9 +21,10 @@
  *   revision (`ManifestStore.#verifyStored`). Take an acknowledged manifest M referencing blob B. If GC moved B to
  *   the trash after M's check, then M's revision was written before that move, so before the rescan: either before
  *   T0, and the mark (which lists every revision after T0) saw it and marked B; or after T0, and the rescan (which
- *   takes every revision with mtime ≥ T0 − gracePeriod) marks B and moves it back before step 6. If GC moved B before M's check,
- *   the check found B at its path only because it was moved back or uploaded again, and step 6 deletes only what is
- *   still in the trash. The same holds for M's own bytes and revision, which the check writes again when missing.
+ *   takes every revision with mtime ≥ T0 − gracePeriod) marks B and moves it back before step 6. If GC moved B
+ *   before M's check, the check found B at its path only because it was moved back or uploaded again, and step 6
+ *   deletes only what is still in the trash. The same holds for M's own bytes and revision, which the check writes
+ *   again when missing.
  * - Layer links and referrer entries removed in step 6 are removed first and checked after: a push writes the blob
  *   (or revision) before the link (or entry), so a link written meanwhile is seen and put back.
  * - Reads fall back to `gc/trash/`, so a blob condemned by a run that then crashed is still served, and the next run
@@ -32,7 +34,7 @@
 import type { BlobStore } from '../blobs.js';
 import type { CatalogStore } from '../catalog.js';
 import type { StorageDriver } from '../driver.js';
-import { blobPath, manifestRevisionPath } from '../paths.js';
+import { blobPath, GC_DIR, manifestRevisionPath } from '../paths.js';
 import { parseDigest } from '../../oci/digest.js';
 import { acquireLease, type Lease } from './lock.js';
 import { markRepository, type Revision } from './mark.js';
@@ -107,13 +109,19 @@ export async function collectGarbage(stores: Stores, opts: GcOptions): Promise<G
   }
   try {
     const t0 = lease?.startedAtMs ?? started;
-    if (lease) for (const path of await trashed(stores.driver)) await restore(stores.driver, path);
+    if (lease) await recover(stores.driver);
     await sweepRun(stores, opts, report, t0, lease);
   } finally {
     await lease?.release();
   }
   report.durationMs = Date.now() - started;
   return report;
+}
+
+/** Step 2: what a killed run left behind: condemned files go back, and leases it was taking over are removed. */
+async function recover(driver: StorageDriver): Promise<void> {
+  for (const path of await trashed(driver)) await restore(driver, path);
+  for (const e of await driver.list(GC_DIR)) if (e.name.startsWith('stale-')) await driver.delete(`${GC_DIR}/${e.name}`);
 }
 
 async function sweepRun(stores: Stores, opts: GcOptions, report: GcReport, t0: number, lease?: Lease): Promise<void> {
