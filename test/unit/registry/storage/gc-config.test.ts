@@ -3,11 +3,11 @@ import { gcPolicyOf } from '../../../../src/registry/storage/gc/config.js';
 
 test.each([
   ['no section: no schedule', {}, undefined, undefined],
-  ['an empty section: daily, 1h grace, untagged kept', { gc: {} }, { intervalMs: 86_400_000, gracePeriodMs: 3_600_000, untagged: 'keep' }, { gracePeriodMs: 3_600_000 }],
+  ['an empty section: daily, 1h grace, untagged kept', { gc: {} }, { intervalMs: 86_400_000, gracePeriodMs: 3_600_000, untagged: 'keep', leaseMs: 60_000 }, { gracePeriodMs: 3_600_000 }],
   [
     'every field',
-    { gc: { interval: '5m', gracePeriod: 30, untagged: { olderThan: '7d' } } },
-    { intervalMs: 300_000, gracePeriodMs: 30_000, untagged: { olderThan: '7d' } },
+    { gc: { interval: '5m', gracePeriod: 30, untagged: { olderThan: '7d' }, lease: '2m' } },
+    { intervalMs: 300_000, gracePeriodMs: 30_000, untagged: { olderThan: '7d' }, leaseMs: 120_000 },
     { gracePeriodMs: 30_000, untaggedMaxAgeMs: 7 * 86_400_000 },
   ],
 ])('storage.gc: %s', (_name, storage, gc, policy) => {
