@@ -18,7 +18,12 @@ export function errorHandler(logger: Logger, metrics: RegistryMetrics) {
     if (err instanceof BoundError) metrics.limitHits.inc({ limit: err.metric });
     if (err instanceof ManifestReferencesError) errors = err.errors;
     else if (err instanceof RegistryError) errors = [err];
-    else if (isClientAbort(err)) {
+    else if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
+      // disk full: every write path leaves nothing partial visible (temp files removed, appends truncated back)
+      metrics.storageErrors.inc({ operation: 'disk_full' });
+      logger.error('storage is full', { requestId: requestInfo(res)?.id, error: (err as Error).message });
+      errors = [new RegistryError('UNAVAILABLE', 'the registry storage is full; nothing of this request was kept', undefined, 507)];
+    } else if (isClientAbort(err)) {
       res.destroy();
       return;
     } else {
