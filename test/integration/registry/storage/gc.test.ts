@@ -239,3 +239,32 @@ test('a manifest push that references a condemned blob rescues it, so the collec
   expect(await stored(w, sha('shared'))).toBe(true);
   expect(await stored(w, m)).toBe(true);
 });
+
+test('a manifest acknowledged between the mark and the condemning of its layer keeps the layer (the rescan)', async () => {
+  const w = world();
+  const old = await image(w, 'a', 'v1', ['shared']);
+  await w.s.manifests.delete('a', { kind: 'digest', digest: requireDigest(old) });
+  const shared = blobPath(requireDigest(sha('shared')));
+  let pushed: string | undefined;
+  // the push lands just before the collector moves the (then unreferenced) layer to the trash
+  const racing = new Proxy(w.driver, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== 'move') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return async (from: string, to: string) => {
+        if (from === shared && !pushed) {
+          // as a client that found the layer with HEAD: no upload, just the manifest
+          const [config, layer] = await layersOf(w, old);
+          const m = { schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: desc('application/vnd.oci.image.config.v1+json', config!), layers: [desc('application/vnd.oci.image.layer.v1.tar', layer!)], annotations: { v: '2' } };
+          pushed = await put(w, 'a', 'v2', m, MEDIA_TYPES.ociManifest);
+        }
+        return target.move(from, to);
+      };
+    },
+  });
+  await sleep(5);
+  await collectGarbage({ driver: racing, blobs: w.s.blobs, catalog: w.s.catalog }, { policy: { gracePeriodMs: 0 } });
+  expect(pushed).toBeDefined();
+  expect(await stored(w, sha('shared'))).toBe(true);
+  expect(await stored(w, pushed!)).toBe(true);
+});
