@@ -4,11 +4,20 @@
  * folder. After each restart every acknowledged manifest pulls with all its blobs and correct digests, and every
  * blob file in the store (and in the collector's trash) hashes to its name: nothing partial is ever visible.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBerth, type BerthProcess } from '../../helpers/berth-process.js';
-import { corruptBlobs, deleteImage, pullImage, pushImage, type PushedImage } from '../../helpers/gc-client.js';
+import { corruptBlobs, deleteImage, onDisk, pullImage, pushImage, type PushedImage } from '../../helpers/gc-client.js';
+
+/** Which of the image's files are on disk (tag, revision, manifest bytes), to tell a lost write from a test bug. */
+async function diagnose(storage: string, image: PushedImage): Promise<string> {
+  const hex = image.digest.slice(7);
+  const repo = join(storage, 'repositories', ...image.repo.split('/'), '_manifests');
+  const tag = await readFile(join(repo, 'tags', image.tag), 'utf8').catch(() => 'missing');
+  const revision = await readFile(join(repo, 'revisions', 'sha256', hex), 'utf8').then(() => 'present', () => 'missing');
+  return `(tag: ${tag}, revision: ${revision}, bytes on disk: ${await onDisk(storage, image.digest)})`;
+}
 
 const POINTS = Number(process.env.BERTH_GC_CRASH_POINTS ?? 100);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,8 +45,8 @@ async function workUntilKilled(server: BerthProcess, acked: PushedImage[], delet
       if (acked.length > 4 && Math.random() < 0.4) {
         const victim = acked[Math.floor(Math.random() * acked.length)]!;
         if (!deleted.has(victim.digest)) {
+          deleted.add(victim.digest); // a delete cut by the kill may still have taken effect: never checked again
           await deleteImage(server.url, victim);
-          deleted.add(victim.digest);
         }
       }
     } catch {
@@ -59,7 +68,7 @@ test(`${POINTS} kill -9 points during pushes and garbage collection lose no ackn
     for (const image of acked) {
       if (deleted.has(image.digest)) continue;
       const problem = await pullImage(server.url, image);
-      if (problem) problems.push(`after kill ${point}: ${problem}`);
+      if (problem) problems.push(`after kill ${point}: ${problem} ${await diagnose(storage, image)}`);
     }
     const before = acked.length;
     const work = workUntilKilled(server, acked, deleted, n);
