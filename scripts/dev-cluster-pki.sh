@@ -38,8 +38,10 @@ pki_generate() {
   chmod 600 "$dir"/*.key
 }
 
-# Writes an admin kubeconfig with the certificates embedded (so it can be copied elsewhere).
-pki_kubeconfig() {
+# Writes an admin kubeconfig with the certificates embedded (so it can be copied elsewhere). A subshell, so its
+# umask 077 stays here: leaked into the script, it made containerd's snapshots 0700 and every non-root container
+# failed with `stat /usr/local/bin/node: permission denied`.
+pki_kubeconfig() (
   local out="$1" server="$2" dir="$CLUSTER_DIR/pki"
   umask 077
   cat >"$out" <<EOF
@@ -60,4 +62,4 @@ contexts:
   context: { cluster: berth-dev, user: berth-dev-admin }
 current-context: berth-dev
 EOF
-}
+)
