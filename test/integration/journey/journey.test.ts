@@ -35,7 +35,7 @@ const README = {
   teamA: 'kubectl create namespace team-a',
   app: 'kubectl create namespace app && kubectl label namespace app berth.dev/pull-team-a=true',
   applyRepository: 'kubectl apply -f deploy/examples/repository.yaml',
-  repositoryReady: 'kubectl -n team-a wait repository/api --for=condition=Ready --timeout=2m',
+  credentialsSynced: 'kubectl -n team-a wait repository/api --for=condition=CredentialsSynced --timeout=2m',
   pushAuth: "kubectl -n team-a get secret api-push -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d > push-auth.json",
   push: 'skopeo copy --dest-authfile push-auth.json --dest-tls-verify=false "$SOURCE" docker://localhost:30500/team-a/api:v1',
   deployTeamA: 'kubectl -n team-a create deployment api --image=localhost:30500/team-a/api:v1',
@@ -48,14 +48,14 @@ const README = {
 
 const IMAGE = 'localhost:30500/team-a/api:v1';
 const REFUSED = ['ErrImagePull', 'ImagePullBackOff'];
-const timings: Array<[string, number]> = [];
+const timings: Array<[string, number, string]> = [];
 let cluster: Cluster;
 let shell: UserShell;
 let appLayout: string;
 let pushedDigest: string;
 
 const seconds = (from: number): number => (Date.now() - from) / 1000;
-const timed = (what: string, from: number): void => void timings.push([what, seconds(from)]);
+const timed = (what: string, from: number): void => void timings.push([what, seconds(from), 's']);
 const kubectl = (args: string[]): Promise<string> => cluster.kubectl(args);
 const getJson = (args: string[]): Promise<Obj> => cluster.getJson(args);
 const exists = (args: string[]): Promise<boolean> => getJson(args).then(() => true, () => false);
@@ -135,7 +135,7 @@ beforeAll(async () => {
 }, 20 * 60_000);
 
 afterAll(async () => {
-  console.log(`journey timings:\n${timings.map(([what, s]) => `  ${what}: ${s.toFixed(1)} s`).join('\n')}`);
+  console.log(`journey timings:\n${timings.map(([what, value, unit]) => `  ${what}: ${value.toFixed(1)} ${unit}`).join('\n')}`);
   await cluster?.stop();
   await shell?.remove();
 });
@@ -168,14 +168,14 @@ test('2. a Registry on a NodePort: its pod runs, its PVC is Bound by the provisi
   expect(claim.spec.storageClassName).toBe('local-path');
   const pods = await deploymentPods('berth-system', 'registry');
   expect(pods).toEqual([expect.objectContaining({ phase: 'Running', restarts: 0 })]);
-  timings.push(['registry pod RSS (MiB)', await registryRssMiB()]);
+  timings.push(['registry pod RSS', await registryRssMiB(), 'MiB']);
 });
 
 test('3-4. a Repository, a push with its push Secret, and Deployments in both selected namespaces pulling', async () => {
   await createNamespaces();
   const started = Date.now();
   await shell.run(README.applyRepository);
-  await shell.run(README.repositoryReady);
+  await shell.run(README.credentialsSynced);
   await shell.run(README.pushAuth);
   await shell.run(README.push, { SOURCE: `oci:${appLayout}` });
   pushedDigest = await pullBackDigest();
@@ -239,7 +239,7 @@ test('8. helm upgrade rolls the operator and loses nothing; helm uninstall keeps
   await waitFor('the new operator to hold the Lease', async () =>
     (await getJson(['lease', 'berth-operator', '-n', 'berth-system'])).spec.holderIdentity === pod!.name, 60_000, 500);
   await shell.run(README.registryAvailable);
-  await shell.run(README.repositoryReady);
+  await shell.run(README.credentialsSynced);
   expect((await getJson(['secret', 'registry-pull', '-n', 'team-a'])).data).toEqual(secret);
 
   await shell.run(README.uninstall);
