@@ -33,7 +33,7 @@ const README = {
   applyRegistry: 'kubectl apply -f deploy/examples/registry-nodeport.yaml',
   registryAvailable: 'kubectl -n berth-system wait registry/registry --for=condition=Available --timeout=5m',
   teamA: 'kubectl create namespace team-a',
-  app: 'kubectl create namespace app && kubectl label namespace app berth.dev/pull-team-a=true',
+  app: 'kubectl create namespace app && kubectl label namespace app berth.dev/pull-team-a=true && kubectl annotate namespace app berth.dev/accept-from=team-a',
   applyRepository: 'kubectl apply -f deploy/examples/repository.yaml',
   credentialsSynced: 'kubectl -n team-a wait repository/api --for=condition=CredentialsSynced --timeout=2m',
   pushAuth: "kubectl -n team-a get secret api-push -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d > push-auth.json",
