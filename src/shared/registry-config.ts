@@ -26,7 +26,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { applyDefaults } from './schemas/kit.js';
-import { AuthSchema, CONFIG_WORDING, RegistryConfigSchema, durationsToMs, type RegistryConfigDefaulted, type WithMs } from './schemas/registry-config.js';
+import { durationsToMs, type WithMs } from './schemas/config-durations.js';
+import { AuthSchema, CONFIG_WORDING, RegistryConfigSchema, type RegistryConfigDefaulted } from './schemas/registry-config.js';
 import { firstProblem, withoutNulls } from './schemas/validate.js';
 
 export { S3_MIN_PART_SIZE, STORAGE_DRIVERS, type StorageDriverName } from './schemas/registry-config.js';

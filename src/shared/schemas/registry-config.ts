@@ -1,14 +1,12 @@
 /**
- * The `berth serve` configuration file (see `src/shared/registry-config.ts` for an example): its one schema, with
+ * The `berth serve` configuration file (see `src/shared/registry-config.ts` for an example; durations in `config-durations.ts`): its one schema, with
  * the defaults and the sentence each field's problem is reported with. `parseConfig` validates with it; the operator
  * builds its rendered config as a {@link RegistryConfigFile}, so a field it gets wrong fails to compile.
  */
-import { FormatRegistry, Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
-import { parseDuration } from '../duration.js';
+import { Type, type Static, type TProperties } from '@sinclair/typebox';
+import { Duration } from './config-durations.js';
 import { Default, StringEnum, type Defaulted } from './kit.js';
 import type { Wording } from './validate.js';
-
-FormatRegistry.Set('duration', (s) => (parseDuration(s) ?? 0) > 0);
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
@@ -18,37 +16,6 @@ export const STORAGE_DRIVERS = ['filesystem', 'memory', 's3'] as const;
 /** S3's smallest part (every part of a multipart upload but the last must be at least this big). */
 export const S3_MIN_PART_SIZE = 5 * 1024 * 1024;
 export type StorageDriverName = (typeof STORAGE_DRIVERS)[number];
-
-const DURATION = 'must be a duration such as 90s, 5m or 24h';
-
-/**
- * A duration as text (`90s`, `1h30m`) or a number of seconds. The parsed config holds it in milliseconds, as
- * `<name>Ms` ({@link WithMs}, {@link durationsToMs}).
- */
-const Duration = (description: string) =>
-  Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.String({ format: 'duration' })], { errorMessage: DURATION, description });
-
-const isDuration = (schema: TSchema): boolean => Array.isArray(schema.anyOf) && schema.anyOf.some((s: TSchema) => s.format === 'duration');
-
-type IsDuration<V> = [V] extends [string | number] ? ([string | number] extends [V] ? true : false) : false;
-/** `T` with every duration field `x` (text or seconds) replaced by `xMs` (milliseconds). */
-export type WithMs<T> = T extends readonly unknown[]
-  ? T
-  : T extends object
-    ? { [K in keyof T as IsDuration<T[K]> extends true ? `${K & string}Ms` : K]: IsDuration<T[K]> extends true ? number : WithMs<T[K]> }
-    : T;
-
-/** A validated value with its durations in milliseconds, as `<name>Ms` (pure; walks the schema). */
-export function durationsToMs<S extends TSchema, T>(schema: S, value: T): WithMs<T> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !schema.properties) return value as WithMs<T>;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    const child = (schema.properties as TProperties)[key];
-    if (child && isDuration(child)) out[`${key}Ms`] = typeof v === 'number' ? v * 1000 : parseDuration(v as string);
-    else out[key] = child ? durationsToMs(child, v) : v;
-  }
-  return out as WithMs<T>;
-}
 
 const PositiveInt = (description: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
 
