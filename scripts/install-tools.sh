@@ -154,23 +154,53 @@ step() {
   "$@" || FAILED+=("$label")
 }
 
-mkdir -p "$BIN" "$STAMPS"
-step apt install_apt
-if ensure_go; then
-  report go "$GO_VERSION" "$(command -v go)"
+# lane NAME FUNCTION: runs FUNCTION (a list of steps) in the background, its output prefixed with [NAME]; its
+# report lines and failures land in $LANES/NAME.report and $LANES/NAME.failed. The Go builds run in three lanes at once: on a cold cache each
+# spends much of its time downloading modules, and one lane's downloads overlap another's compiles.
+LANES="$(mktemp -d)"
+trap 'rm -rf "$LANES"' EXIT
+lane() {
+  local name="$1" fn="$2"
+  (
+    REPORT=() FAILED=()
+    "$fn"
+    printf '%s\n' "${REPORT[@]}" >"$LANES/$name.report"
+    printf '%s\n' "${FAILED[@]}" >"$LANES/$name.failed"
+  ) 2>&1 | sed -u "s/^/[$name] /" &
+}
+lane_clients() {
   step crane go_install crane "$CRANE_MODULE" "$CRANE_VERSION"
   step oras go_install oras "$ORAS_MODULE" "$ORAS_VERSION"
   step regctl go_install regctl "$REGCTL_MODULE" "$REGCTL_VERSION"
   step bombardier go_install bombardier "$BOMBARDIER_MODULE" "$BOMBARDIER_VERSION"
-  step helm go_install helm "$HELM3_MODULE" "$HELM3_VERSION"
-  step helm4 go_install helm4 "$HELM4_MODULE" "$HELM4_VERSION"
   step kubeconform go_install kubeconform "$KUBECONFORM_MODULE" "$KUBECONFORM_VERSION"
-  step versitygw go_install versitygw "$VERSITYGW_MODULE" "$VERSITYGW_VERSION"
   step oci-conformance-ginkgo conformance_build oci-conformance-ginkgo.test "$CONFORMANCE_GINKGO_VERSION" test
   step oci-conformance-main conformance_build oci-conformance-main "$CONFORMANCE_MAIN_VERSION" main
-  # etcd, kube-apiserver, kube-controller-manager and kubectl for the operator tests, kubelet, kube-scheduler,
-  # kube-proxy and local-path-provisioner for the node tests (a cold build takes a while)
+}
+lane_servers() {
+  step helm go_install helm "$HELM3_MODULE" "$HELM3_VERSION"
+  step helm4 go_install helm4 "$HELM4_MODULE" "$HELM4_VERSION"
+  step versitygw go_install versitygw "$VERSITYGW_MODULE" "$VERSITYGW_VERSION"
+}
+# etcd, kube-apiserver, kube-controller-manager and kubectl for the operator tests, kubelet, kube-scheduler,
+# kube-proxy and local-path-provisioner for the node tests (a cold build takes a while)
+lane_kubernetes() {
   step kubernetes bash "$(dirname "${BASH_SOURCE[0]}")/dev-cluster.sh" build
+}
+
+mkdir -p "$BIN" "$STAMPS"
+step apt install_apt
+if ensure_go; then
+  report go "$GO_VERSION" "$(command -v go)"
+  lane clients lane_clients
+  lane servers lane_servers
+  lane kubernetes lane_kubernetes
+  wait
+  for name in clients servers kubernetes; do
+    [[ -f "$LANES/$name.report" ]] || { FAILED+=("lane-$name"); continue; }
+    mapfile -t lines <"$LANES/$name.report" && for line in "${lines[@]}"; do [[ -n "$line" ]] && REPORT+=("$line"); done
+    mapfile -t lines <"$LANES/$name.failed" && for line in "${lines[@]}"; do [[ -n "$line" ]] && FAILED+=("$line"); done
+  done
 else
   FAILED+=(go)
 fi
