@@ -47,7 +47,7 @@ describe('berth scrub', () => {
     const layer = sha(sharedLayer(7));
     const file = blobFile(server.storage, layer);
     const rotten = Buffer.from(await readFile(file));
-    rotten[100] ^= 0x01; // one flipped bit
+    rotten[100] = rotten[100]! ^ 0x01; // one flipped bit
     await writeFile(file, rotten);
 
     const dry = await scrub(server.storage, '--dry-run');
