@@ -66,7 +66,7 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   let ready = false;
   const storageHealth = new StorageHealth(storageDriver);
   registerHealthMetric(metrics.registry, storageHealth);
-  void storageHealth.check();
+  await storageHealth.state(); // the first check (waits 1 s at most: a storage that hangs does not hold the start)
   const app = createApp({
     config,
     storage,
