@@ -17,6 +17,7 @@ import { openDriver } from './storage/drivers/open.js';
 import { gcPolicyOf } from './storage/gc/config.js';
 import { createGcMetrics } from './storage/gc/metrics.js';
 import { scheduleGc, type GcSchedule } from './storage/gc/schedule.js';
+import { ensureReserve } from './storage/gc/reserve.js';
 import { createStorage } from './storage/index.js';
 import { StorageHealth } from './storage/health.js';
 import { registerHealthMetric } from './storage/health-metrics.js';
@@ -67,6 +68,7 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   const storageHealth = new StorageHealth(storageDriver);
   registerHealthMetric(metrics.registry, storageHealth);
   await storageHealth.state(); // the first check (waits 1 s at most: a storage that hangs does not hold the start)
+  if (storageHealth.lastStatus === 'ok') await ensureReserve(storageDriver).catch(() => false); // so GC can run on a full disk
   const app = createApp({
     config,
     storage,

@@ -70,6 +70,11 @@ export class StorageHealth {
     this.#now = opts.now ?? Date.now;
   }
 
+  /** The status of the last finished check (undefined before the first). */
+  get lastStatus(): StorageStatus | undefined {
+    return this.#last?.status;
+  }
+
   /** Records an error a request's storage write met (only ENOSPC matters here). */
   noteError(err: unknown): void {
     if (isDiskFull(err)) this.#fullSeenAt = this.#now();

@@ -4,16 +4,17 @@
  * push (its bytes, its revision, its tag), on a tag moved to another manifest, on a chunked upload and on opening an
  * upload session. Each answers 507 UNAVAILABLE with the message, a log line and a count; nothing half-written is
  * readable, a moved tag still points at its old manifest, no temp file or upload bytes stay; `/readyz` stays 200
- * ("degraded", storage full). Once space is freed, the same pushes succeed. Then the file system is remounted
+ * ("degraded", storage full). Once space is freed, the same pushes succeed. On a disk full to the last page,
+ * `berth gc` still frees a deleted image (through the space reserve). Then the file system is remounted
  * read-only: `/readyz` answers 503 with the reason, and 200 again once it is writable.
  */
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startBerth, type BerthProcess } from '../../helpers/berth-process.js';
+import { CLI, startBerth, type BerthProcess } from '../../helpers/berth-process.js';
 import { filesBelow, pullImage, pushImage, sha, type PushedImage } from '../../helpers/gc-client.js';
 
 const run = promisify(execFile);
@@ -87,6 +88,13 @@ async function expectNoLeftovers(): Promise<void> {
   expect(uploadBytes).toBe(0);
 }
 
+async function pushBlob(bytes: Buffer): Promise<Response> {
+  const start = await fetch(`${server.url}/v2/full/app/blobs/uploads/`, { method: 'POST' });
+  const loc = new URL(start.headers.get('location')!, server.url);
+  loc.searchParams.set('digest', sha(bytes));
+  return fetch(loc, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+}
+
 async function tags(repo: string): Promise<string[]> {
   return ((await (await fetch(`${server.url}/v2/${repo}/tags/list`)).json()) as { tags: string[] }).tags;
 }
@@ -155,11 +163,7 @@ test('a chunked upload that runs out of space ends its session and frees its byt
   } finally {
     await rm(filler);
   }
-  const bytes = randomBytes(600 * 1024);
-  const start = await fetch(`${server.url}/v2/full/app/blobs/uploads/`, { method: 'POST' });
-  const loc = new URL(start.headers.get('location')!, server.url);
-  loc.searchParams.set('digest', `sha256:${createHash('sha256').update(bytes).digest('hex')}`);
-  expect((await fetch(loc, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } })).status).toBe(201);
+  expect((await pushBlob(randomBytes(600 * 1024))).status).toBe(201);
 });
 
 test('opening an upload session on a full disk fails cleanly', async () => {
@@ -171,6 +175,32 @@ test('opening an upload session on a full disk fails cleanly', async () => {
     await rm(filler);
   }
   expect(await status('/v2/full/app/blobs/uploads/', 'POST')).toBe(202);
+});
+
+test('on a disk full to the last page, berth gc still runs (the space reserve makes room for its lease) and frees what was deleted', async () => {
+  const big = randomBytes(400 * 1024);
+  expect((await pushBlob(big)).status).toBe(201);
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MANIFEST_TYPE,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: base.blobs[0], size: 0 },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(big), size: big.length }],
+    }),
+  );
+  expect((await putManifest('full/app', 'big', bytes)).status).toBe(201);
+  await stat(join(server.storage, 'gc', 'reserve')); // written by berth serve at start
+  await fillLeaving(0);
+  try {
+    expect((await fetch(`${server.url}/v2/full/app/manifests/${sha(bytes)}`, { method: 'DELETE' })).status).toBe(202);
+    await fillLeaving(0); // the pages the delete freed (its tag and revision) are taken too
+    const gc = await run(process.execPath, [CLI, 'gc', '--storage', server.storage, '--grace-period', '1ms']);
+    expect(gc.stdout).toContain(`deleted blob ${sha(big)} (${big.length} bytes)`);
+    await stat(join(server.storage, 'gc', 'reserve')); // written again once there was room
+    expect((await pushBlob(randomBytes(200 * 1024))).status).toBe(201); // the filler is still there
+  } finally {
+    await rm(filler);
+  }
 });
 
 test('/readyz answers 503 with the reason while the storage is read-only, and 200 once it is writable again', async () => {
