@@ -1,7 +1,8 @@
 /**
- * Runs a registry: opens the store, builds the app, listens, purges abandoned uploads and (when `storage.gc` is set)
- * collects garbage on timers, and shuts down gracefully. A request may last as long as it keeps moving (a multi-GB upload is never cut); headers, idle bodies,
- * idle connections and connection counts are bounded (http/limits.ts).
+ * Runs a registry: opens the store, builds the app, listens, purges abandoned uploads and (when `storage.gc` and
+ * `storage.scrub` are set) collects garbage and scrubs on timers, and shuts down gracefully. `/readyz` checks the
+ * storage (storage/health.ts). A request may last as long as it keeps moving (a multi-GB upload is never cut);
+ * headers, idle bodies, idle connections and connection counts are bounded (http/limits.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,12 @@ import { openDriver } from './storage/drivers/open.js';
 import { gcPolicyOf } from './storage/gc/config.js';
 import { createGcMetrics } from './storage/gc/metrics.js';
 import { scheduleGc, type GcSchedule } from './storage/gc/schedule.js';
+import { ensureReserve } from './storage/gc/reserve.js';
 import { createStorage } from './storage/index.js';
+import { StorageHealth } from './storage/health.js';
+import { registerHealthMetric } from './storage/health-metrics.js';
+import { createScrubMetrics } from './storage/scrub/metrics.js';
+import { scheduleScrub, type ScrubSchedule } from './storage/scrub/schedule.js';
 import type { Router } from 'express';
 
 /** Auth plugs in here; without it every request is allowed. */
@@ -59,6 +65,10 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   if (config.auth && !createAuth) throw new Error('the config has an auth section, but no token service was given');
   const auth = config.auth && createAuth ? await createAuth(config, { logger, metrics }) : undefined;
   let ready = false;
+  const storageHealth = new StorageHealth(storageDriver);
+  registerHealthMetric(metrics.registry, storageHealth);
+  await storageHealth.state(); // the first check (waits 1 s at most: a storage that hangs does not hold the start)
+  if (storageHealth.lastStatus === 'ok') await ensureReserve(storageDriver).catch(() => false); // so GC can run on a full disk
   const app = createApp({
     config,
     storage,
@@ -67,6 +77,7 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
     authorizer: auth?.authorizer ?? allowAll,
     tokenRouter: auth?.router,
     ready: () => ready && (auth?.ready?.() ?? true),
+    storageHealth,
   });
   const server = createServer(serverTimeouts(config.http), app);
   const stopGuard = guardServer(server, config.http, metrics);
@@ -95,6 +106,14 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
         createGcMetrics(metrics.registry),
       )
     : undefined;
+  const scrub: ScrubSchedule | undefined = config.storage.scrub
+    ? scheduleScrub(
+        { driver: storageDriver, catalog: storage.catalog },
+        { intervalMs: config.storage.scrub.intervalMs, concurrency: config.storage.scrub.concurrency },
+        logger,
+        createScrubMetrics(metrics.registry),
+      )
+    : undefined;
   ready = true;
   return {
     server,
@@ -104,6 +123,7 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
       ready = false;
       clearInterval(timer);
       await gc?.stop();
+      await scrub?.stop();
       stopGuard();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -4,6 +4,7 @@
  */
 import express, { type Router } from 'express';
 import type { Logger } from '../../shared/logger.js';
+import type { StorageHealth } from '../storage/health.js';
 import type { AppDeps } from './context.js';
 import { v2Dispatcher } from './dispatch.js';
 import { errorHandler } from './error-handler.js';
@@ -15,6 +16,8 @@ export interface AppOptions extends AppDeps {
   tokenRouter?: Router;
   /** Readiness: false while starting or shutting down. */
   ready: () => boolean;
+  /** Storage checks for `/readyz` (and ENOSPC seen by requests); absent: storage is not checked. */
+  storageHealth?: StorageHealth;
 }
 
 export function createApp(opts: AppOptions): express.Express {
@@ -30,15 +33,18 @@ export function createApp(opts: AppOptions): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
-    const ready = opts.ready();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+  app.get('/readyz', async (_req, res) => {
+    const storage = await opts.storageHealth?.state();
+    // a full storage still serves pulls: ready, but degraded (taking every replica out would stop pulls too)
+    const ready = opts.ready() && storage?.status !== 'unavailable';
+    const status = !ready ? 'not ready' : storage?.status === 'full' ? 'degraded' : 'ready';
+    res.status(ready ? 200 : 503).json({ status, ...(storage ? { storage } : {}) });
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', opts.metrics.registry.contentType);
     res.end(await opts.metrics.registry.metrics());
   });
   if (opts.tokenRouter) app.use(opts.tokenRouter);
-  app.use(errorHandler(opts.logger, opts.metrics));
+  app.use(errorHandler(opts.logger, opts.metrics, opts.storageHealth));
   return app;
 }

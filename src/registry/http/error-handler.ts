@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../shared/logger.js';
 import { BoundError, errorBody, RegistryError } from '../errors.js';
 import type { RegistryMetrics } from '../metrics.js';
+import { isDiskFull, type StorageHealth } from '../storage/health.js';
 import { ManifestReferencesError } from '../storage/manifests.js';
 import { requestInfo } from './observe.js';
 
@@ -12,17 +13,28 @@ function isClientAbort(err: unknown): boolean {
   return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as Error).message === 'aborted';
 }
 
-export function errorHandler(logger: Logger, metrics: RegistryMetrics) {
+/** What a client is told when a write hit ENOSPC. */
+export const DISK_FULL_MESSAGE = 'the registry storage is full; nothing half-written was kept, retry once space is freed';
+
+export function errorHandler(logger: Logger, metrics: RegistryMetrics, health?: StorageHealth) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let errors: RegistryError[];
     if (err instanceof BoundError) metrics.limitHits.inc({ limit: err.metric });
     if (err instanceof ManifestReferencesError) errors = err.errors;
     else if (err instanceof RegistryError) errors = [err];
-    else if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
-      // disk full: every write path leaves nothing partial visible (temp files removed, appends truncated back)
+    else if (isDiskFull(err)) {
+      // disk full: every write path leaves nothing partial visible (temp files removed, appends truncated back,
+      // an upload session that hit it discarded); /readyz reports it for a while (storage/health.ts)
+      const info = requestInfo(res);
+      health?.noteError(err);
       metrics.storageErrors.inc({ operation: 'disk_full' });
-      logger.error('storage is full', { requestId: requestInfo(res)?.id, error: (err as Error).message });
-      errors = [new RegistryError('UNAVAILABLE', 'the registry storage is full; nothing of this request was kept', undefined, 507)];
+      logger.error('storage is full', {
+        requestId: info?.id,
+        route: `${req.method} ${info?.route ?? 'other'}`,
+        repository: info?.repository,
+        error: (err as Error).message,
+      });
+      errors = [new RegistryError('UNAVAILABLE', DISK_FULL_MESSAGE, undefined, 507)];
     } else if (isClientAbort(err)) {
       res.destroy();
       return;

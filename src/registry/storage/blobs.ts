@@ -80,9 +80,10 @@ export class BlobStore {
     await upload.commit(blobPath(digest));
   }
 
-  /** Writes small verified content (a manifest) into the store. */
+  /** Writes small verified content (a manifest) into the store, unless the same bytes are there (a corrupt copy is replaced). */
   async put(digest: Digest, bytes: Uint8Array): Promise<void> {
-    if (await this.driver.stat(blobPath(digest))) return;
+    const stored = await this.driver.get(blobPath(digest));
+    if (stored?.equals(bytes)) return;
     await this.driver.put(blobPath(digest), bytes);
   }
 

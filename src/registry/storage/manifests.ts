@@ -46,8 +46,15 @@ export class ManifestStore {
   async get(repository: string, ref: Reference): Promise<StoredManifest> {
     const { digest, mediaType } = await this.resolve(repository, ref);
     const key = formatDigest(digest);
-    const bytes = this.#cache.get(key) ?? (await this.blobs.read(digest));
+    const cached = this.#cache.get(key);
+    const bytes = cached ?? (await this.blobs.read(digest));
     if (!bytes) throw await this.#unknown(repository, ref);
+    // bytes read from storage are checked (cheap: manifests are small), so a corrupted one is never served
+    if (!cached && digestOf(bytes, digest.algorithm).hex !== digest.hex) {
+      throw new RegistryError('MANIFEST_UNKNOWN', 'the stored manifest is corrupt (its bytes do not match its digest); push it again', {
+        digest: key,
+      });
+    }
     this.#cache.set(key, bytes);
     return { digest, mediaType, bytes };
   }

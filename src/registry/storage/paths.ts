@@ -17,6 +17,9 @@
  *   tmp/                                         filesystem driver: temp files of atomic writes, then renamed
  *   gc/lock                                      the garbage collector's lease (gc/lock.ts)
  *   gc/trash/<path>                              what a collection condemned, until it restores or deletes it
+ *   gc/reserve                                   space set aside so a collection can run on a full disk (gc/reserve.ts)
+ *   quarantine/blobs/<alg>/<hex[0:2]>/<hex>      a blob scrub found corrupt: never served, kept for inspection
+ *   health/<id>                                  readiness probe of one process: written and deleted (health.ts)
  * ```
  *
  * Name components never start with `_` (the name grammar forbids it), so `_layers`, `_manifests` and
@@ -31,6 +34,15 @@ export const UPLOADS_DIR = 'uploads';
 export const GC_DIR = 'gc';
 export const GC_LOCK_PATH = join(GC_DIR, 'lock');
 export const TRASH_DIR = join(GC_DIR, 'trash');
+export const RESERVE_PATH = join(GC_DIR, 'reserve');
+
+export const QUARANTINE_DIR = 'quarantine';
+export const HEALTH_DIR = 'health';
+
+/** Where scrub moves a corrupt file (same relative path below `quarantine/`); nothing reads from there. */
+export function quarantinePath(path: string): string {
+  return join(QUARANTINE_DIR, path);
+}
 
 /** Where garbage collection keeps a condemned file until it restores or deletes it (same relative path). */
 export function trashPath(path: string): string {

@@ -7,12 +7,16 @@
  * needs no second read. When part of the upload came through another process (or the digest is sha512), commit
  * takes the sha256 from the hash state the driver saved with the upload (the S3 driver), else re-hashes what the
  * writer reads back. Nothing is ever held in memory whole.
+ *
+ * Disk full: a request whose write hits ENOSPC (append, commit, or opening the session) discards its session, so
+ * its bytes are freed at once and nothing of it stays visible.
  */
 import { randomUUID, type Hash } from 'node:crypto';
 import { BoundError, RegistryError } from '../errors.js';
 import { formatDigest, newHash, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blobs.js';
 import type { StorageDriver, Writer } from './driver.js';
+import { isDiskFull } from './health.js';
 import { isValidUploadId, uploadDataPath, uploadDir, uploadInfoPath, UPLOADS_DIR } from './paths.js';
 import { UPLOAD_LIMITS, UploadSlots, type SessionCaps, type SessionOwner } from './upload-slots.js';
 
@@ -71,8 +75,13 @@ export class UploadStore {
     const id = randomUUID();
     const info: UploadInfo = { repository, ...(principal === undefined ? {} : { principal }), startedAt: Date.now() };
     if (caps) await this.#slots.claim(id, info, caps);
-    await this.driver.put(uploadInfoPath(id), JSON.stringify(info));
-    await (await this.driver.writer(uploadDataPath(id), 'create')).close();
+    try {
+      await this.driver.put(uploadInfoPath(id), JSON.stringify(info));
+      await (await this.driver.writer(uploadDataPath(id), 'create')).close();
+    } catch (err) {
+      await this.#discard(id, caps ? info : undefined).catch(() => undefined); // e.g. ENOSPC: no half-made session
+      throw err;
+    }
     this.#hashes.set(id, { offset: 0, hash: newHash('sha256') });
     return id;
   }
@@ -116,8 +125,13 @@ export class UploadStore {
             digest: formatDigest(digest),
           });
         }
-        await this.blobs.commit(writer, digest);
-        await this.blobs.link(repository, digest);
+        try {
+          await this.blobs.commit(writer, digest);
+          await this.blobs.link(repository, digest);
+        } catch (err) {
+          if (isDiskFull(err)) await this.#discardAfterFailure(id, info, writer);
+          throw err;
+        }
         await this.#discard(id, info);
         return { size, appended, startedAt: info.startedAt };
       });
@@ -154,6 +168,7 @@ export class UploadStore {
       return await this.#appendChunk(id, writer, body, range);
     } catch (err) {
       if (err instanceof BoundError) await this.#discard(id, info, writer);
+      else if (isDiskFull(err)) await this.#discardAfterFailure(id, info, writer);
       throw err;
     }
   }
@@ -237,6 +252,15 @@ export class UploadStore {
     await writer?.cancel();
     await this.driver.delete(uploadDir(id));
     if (info) await this.#slots.release(id, info);
+  }
+
+  /**
+   * A session whose write hit a full disk ends there, so its bytes are freed at once (the client starts the upload
+   * again, as clients do after a 5xx); best effort, the original error is what the client is told.
+   */
+  async #discardAfterFailure(id: string, info: UploadInfo, writer: Writer): Promise<void> {
+    await writer.cancel().catch(() => undefined);
+    await this.#discard(id, info).catch(() => undefined);
   }
 
   async #exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {

@@ -6,6 +6,7 @@
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import { Duration } from './config-durations.js';
 import { Default, StringEnum, type Defaulted } from './kit.js';
+import { ScrubSchema } from './storage-scrub.js';
 import type { Wording } from './validate.js';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -227,6 +228,7 @@ export const RegistryConfigSchema = Type.Object(
         ),
         s3: Type.Optional(S3Schema),
         gc: Type.Optional(GcSchema),
+        scrub: Type.Optional(ScrubSchema),
       },
       'Where the bytes live.',
     ),

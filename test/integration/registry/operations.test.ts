@@ -14,9 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => p.stop());
 
-test('/healthz and /readyz answer 200', async () => {
+test('/healthz and /readyz answer 200; /readyz says how the storage check went', async () => {
   expect((await c.req('GET', '/healthz')).status).toBe(200);
-  expect((await c.req('GET', '/readyz')).json()).toEqual({ status: 'ready' });
+  expect((await c.req('GET', '/readyz')).json()).toEqual({ status: 'ready', storage: { status: 'ok', checkedAt: expect.any(Number) } });
 });
 
 test('/metrics counts requests by route kind and status, and bytes in and out', async () => {

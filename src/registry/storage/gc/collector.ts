@@ -37,6 +37,7 @@ import type { StorageDriver } from '../driver.js';
 import { blobPath, GC_DIR, manifestRevisionPath } from '../paths.js';
 import { parseDigest } from '../../oci/digest.js';
 import { acquireLease, type Lease } from './lock.js';
+import { ensureReserve, withReserve } from './reserve.js';
 import { markRepository, type Revision } from './mark.js';
 import { condemn, destroy, restore, storedBlobs, trashed, unlinkDeleted } from './sweep.js';
 import { dropReferrerEntry, subjectOf } from './referrers.js';
@@ -104,7 +105,8 @@ export async function collectGarbage(stores: Stores, opts: GcOptions): Promise<G
   const report = emptyReport(Boolean(opts.dryRun), started);
   let lease: Lease | undefined;
   if (!opts.dryRun) {
-    lease = await acquireLease(stores.driver, opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS);
+    // on a full disk the lease cannot be written: the space reserve makes room (reserve.ts)
+    lease = await withReserve(stores.driver, () => acquireLease(stores.driver, opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS));
     if (!lease) return { ...report, ran: false };
   }
   try {
@@ -114,6 +116,7 @@ export async function collectGarbage(stores: Stores, opts: GcOptions): Promise<G
   } finally {
     await lease?.release();
   }
+  if (lease) await ensureReserve(stores.driver).catch(() => false);
   report.durationMs = Date.now() - started;
   return report;
 }
