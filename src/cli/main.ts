@@ -9,6 +9,7 @@ Commands:
   passwd     hash a user's password, or make a robot secret, for the access policy
   token      print a signed registry token (scripting)
   gc         collect garbage: delete unreferenced blobs (online, safe while serving)
+  retention  apply the repositories' retention rules (delete expired tags)
   help       show this help
 
 Run "berth <command> --help" for a command's options.`;
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   passwd: async () => (await import('./passwd-command.js')).passwdCommand,
   token: async () => (await import('./token-command.js')).tokenCommand,
   gc: async () => (await import('./gc-command.js')).gcCommand,
+  retention: async () => (await import('./retention-command.js')).retentionCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -18,6 +18,10 @@ import { createGcMetrics } from './storage/gc/metrics.js';
 import { scheduleGc, type GcSchedule } from './storage/gc/schedule.js';
 import { createStorage } from './storage/index.js';
 import type { Router } from 'express';
+import type { PolicyLifecycle } from '../shared/policy.js';
+import { Lifecycle } from './lifecycle/index.js';
+import { createLifecycleMetrics } from './lifecycle/metrics.js';
+import { scheduleLifecycle } from './lifecycle/schedule.js';
 
 /** Auth plugs in here; without it every request is allowed. */
 export interface AuthModule {
@@ -25,6 +29,8 @@ export interface AuthModule {
   router: Router;
   /** False while the module cannot serve yet (no access policy loaded): `/readyz` answers 503. */
   ready?(): boolean;
+  /** The access policy's lifecycle section in force (immutable tags, quotas, retention per repository). */
+  lifecycle?(): readonly PolicyLifecycle[] | undefined;
   close(): Promise<void>;
 }
 
@@ -33,6 +39,7 @@ export interface RunningRegistry {
   /** `host:port` actually bound. */
   address: string;
   metrics: RegistryMetrics;
+  lifecycle: Lifecycle;
   close(): Promise<void>;
 }
 
@@ -59,9 +66,17 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   if (config.auth && !createAuth) throw new Error('the config has an auth section, but no token service was given');
   const auth = config.auth && createAuth ? await createAuth(config, { logger, metrics }) : undefined;
   let ready = false;
+  const lifecycle = new Lifecycle({
+    driver: storageDriver,
+    storage,
+    rules: () => auth?.lifecycle?.(),
+    logger: logger.child({ subsystem: 'lifecycle' }),
+    metrics: createLifecycleMetrics(metrics.registry),
+  });
   const app = createApp({
     config,
     storage,
+    lifecycle,
     metrics,
     logger,
     authorizer: auth?.authorizer ?? allowAll,
@@ -90,19 +105,30 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   const gc: GcSchedule | undefined = config.storage.gc
     ? scheduleGc(
         { driver: storageDriver, blobs: storage.blobs, catalog: storage.catalog },
-        { policy: gcPolicyOf(config.storage.gc), intervalMs: config.storage.gc.intervalMs, leaseTtlMs: config.storage.gc.leaseMs },
+        {
+          policy: gcPolicyOf(config.storage.gc),
+          intervalMs: config.storage.gc.intervalMs,
+          leaseTtlMs: config.storage.gc.leaseMs,
+          onCollected: () => void lifecycle.rescan().catch(() => undefined),
+        },
         logger,
         createGcMetrics(metrics.registry),
       )
     : undefined;
+  const { retentionIntervalMs, usageRescanIntervalMs } = config.storage.lifecycle;
+  const lifecycleTimers = scheduleLifecycle(lifecycle, { retentionIntervalMs, usageRescanIntervalMs }, logger);
+  // Quotas need the usage counted: ready once the first count is done (a failed count is logged and retried later).
+  await lifecycle.rescan().catch((err: unknown) => logger.error('usage count failed', { error: (err as Error).message }));
   ready = true;
   return {
     server,
     address,
     metrics,
+    lifecycle,
     async close() {
       ready = false;
       clearInterval(timer);
+      await lifecycleTimers.stop();
       await gc?.stop();
       stopGuard();
       await new Promise<void>((resolve) => {

@@ -227,6 +227,19 @@ export const RegistryConfigSchema = Type.Object(
         ),
         s3: Type.Optional(S3Schema),
         gc: Type.Optional(GcSchema),
+        lifecycle: Section(
+          {
+            retentionInterval: Default(
+              Duration("How often `berth serve` applies the repositories' retention rules (from the access policy's lifecycle section)."),
+              '1h',
+            ),
+            usageRescanInterval: Default(
+              Duration('How often per-repository usage (quotas) is recounted from storage, catching writes of other replicas.'),
+              '10m',
+            ),
+          },
+          'Retention and quota bookkeeping (see the README, Storage lifecycle).',
+        ),
       },
       'Where the bytes live.',
     ),

@@ -46,6 +46,8 @@ export interface ScheduleOptions {
   policy: GcPolicy;
   intervalMs: number;
   leaseTtlMs: number;
+  /** Called after each run that did collect (usage bookkeeping recounts then). */
+  onCollected?: (report: GcReport) => void;
 }
 
 export function scheduleGc(stores: Stores, opts: ScheduleOptions, logger: Logger, metrics: GcMetrics): GcSchedule {
@@ -55,7 +57,11 @@ export function scheduleGc(stores: Stores, opts: ScheduleOptions, logger: Logger
   const next = (): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = runScheduledGc(stores, opts.policy, opts.leaseTtlMs, logger, metrics).finally(next);
+      running = runScheduledGc(stores, opts.policy, opts.leaseTtlMs, logger, metrics)
+        .then((report) => {
+          if (report?.ran) opts.onCollected?.(report);
+        })
+        .finally(next);
     }, opts.intervalMs * (0.9 + Math.random() * 0.2));
     timer.unref();
   };
