@@ -26,6 +26,7 @@ import type { PolicyLifecycle } from '../shared/policy.js';
 import { Lifecycle } from './lifecycle/index.js';
 import { createLifecycleMetrics } from './lifecycle/metrics.js';
 import { scheduleLifecycle } from './lifecycle/schedule.js';
+import { usageReportDocument } from './lifecycle/report-document.js';
 
 /** Auth plugs in here; without it every request is allowed. */
 export interface AuthModule {
@@ -129,7 +130,8 @@ export async function startRegistry({ config, logger, createAuth, driver, report
       )
     : undefined;
   const { retentionIntervalMs, usageRescanIntervalMs } = config.storage.lifecycle;
-  const lifecycleTimers = scheduleLifecycle(lifecycle, { retentionIntervalMs, usageRescanIntervalMs }, logger);
+  const report = config.report ? () => reports.publish(REPORT_KEYS.usage, usageReportDocument(lifecycle.report(), Date.now(), hostname())) : undefined;
+  const lifecycleTimers = scheduleLifecycle(lifecycle, { retentionIntervalMs, usageRescanIntervalMs, ...(report ? { report } : {}) }, logger);
   // Quotas need the usage counted: ready once the first count is done (a failed count is logged and retried later).
   await lifecycle.rescan().catch((err: unknown) => logger.error('usage count failed', { error: (err as Error).message }));
   ready = true;

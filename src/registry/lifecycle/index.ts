@@ -40,6 +40,8 @@ export class Lifecycle {
   readonly usage: UsageTracker;
   readonly #rules: ReturnType<typeof rulesLookup>;
   readonly #retention = new Map<string, RetentionResult>();
+  /** Whether the figures changed since {@link takeChanged} was last asked. */
+  #changed = true;
 
   constructor(private readonly deps: LifecycleDeps) {
     this.#rules = rulesLookup(deps.rules);
@@ -192,7 +194,15 @@ export class Lifecycle {
     return blobs;
   }
 
+  /** Whether anything changed since the last call (the report is republished only then). */
+  takeChanged(): boolean {
+    const changed = this.#changed;
+    this.#changed = false;
+    return changed;
+  }
+
   #observe(repository: string): void {
+    this.#changed = true;
     const m = this.deps.metrics;
     if (!m) return;
     const u = this.usage.usage(repository);

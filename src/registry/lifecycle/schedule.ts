@@ -1,6 +1,8 @@
 /**
  * `berth serve` runs retention every `storage.lifecycle.retentionInterval` and recounts usage every
  * `usageRescanInterval` (each with ±10 % jitter, so replicas do not wake together); a run never overlaps the next.
+ * With a report channel, the usage document is rebuilt (when something changed) every couple of seconds and handed
+ * to the report writer, which coalesces writes to its own minimum interval.
  */
 import type { Logger } from '../../shared/logger.js';
 import type { Lifecycle } from './index.js';
@@ -32,7 +34,7 @@ function every(intervalMs: number, run: () => Promise<unknown>): { stop(): Promi
 
 export function scheduleLifecycle(
   lifecycle: Lifecycle,
-  opts: { retentionIntervalMs: number; usageRescanIntervalMs: number },
+  opts: { retentionIntervalMs: number; usageRescanIntervalMs: number; reportIntervalMs?: number; report?: () => void },
   logger: Logger,
 ): LifecycleSchedule {
   const guard = (what: string, fn: () => Promise<unknown>) => async (): Promise<void> => {
@@ -44,9 +46,11 @@ export function scheduleLifecycle(
   };
   const retention = every(opts.retentionIntervalMs, guard('retention', () => lifecycle.runRetention()));
   const rescan = every(opts.usageRescanIntervalMs, guard('usage rescan', () => lifecycle.rescan()));
+  const report = opts.report;
+  const publish = report ? every(opts.reportIntervalMs ?? 2000, guard('usage report', async () => lifecycle.takeChanged() && report())) : undefined;
   return {
     async stop() {
-      await Promise.all([retention.stop(), rescan.stop()]);
+      await Promise.all([retention.stop(), rescan.stop(), publish?.stop()]);
     },
   };
 }

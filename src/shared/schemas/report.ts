@@ -16,6 +16,8 @@ FormatRegistry.Set('date-time', (s) => parseTime(s) !== undefined);
 export const REPORT_KEYS = {
   /** The last garbage collection run ({@link GcReportDocumentSchema}). */
   gc: 'gc.json',
+  /** Per-repository usage and the last retention runs ({@link UsageReportDocumentSchema}). */
+  usage: 'usage.json',
 } as const;
 export type ReportKey = (typeof REPORT_KEYS)[keyof typeof REPORT_KEYS];
 
@@ -54,6 +56,44 @@ export const GcReportDocumentSchema = Type.Object(
   { additionalProperties: false },
 );
 export type GcReportDocument = Static<typeof GcReportDocumentSchema>;
+
+/** The last retention run of one repository. */
+export const RetentionRunSchema = Type.Object(
+  {
+    time: Time('When it ran (RFC 3339).'),
+    dryRun: Type.Boolean({ description: 'Whether it only reported.' }),
+    deletedTags: Count('Tags deleted (in a dry run: that would be).'),
+    deletedManifests: Count('Manifests deleted with their last tag (in a dry run: that would be).'),
+    tags: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 20, description: 'The first of those tags.' }),
+  },
+  { additionalProperties: false },
+);
+export type RetentionRun = Static<typeof RetentionRunSchema>;
+
+/** What one repository holds, and its last retention run. */
+export const RepositoryReportSchema = Type.Object(
+  {
+    bytes: Count('Bytes held, each blob counted once.'),
+    tags: Count('Tags.'),
+    lastPushTime: Type.Optional(Time('When a tag was last pushed.')),
+    quotaBytes: Type.Optional(Count('The quota in force.')),
+    retention: Type.Optional(RetentionRunSchema),
+  },
+  { additionalProperties: false },
+);
+export type RepositoryReport = Static<typeof RepositoryReportSchema>;
+
+/** `usage.json`: every repository's usage by name, as counted by the pod that published it. */
+export const UsageReportDocumentSchema = Type.Object(
+  {
+    observedTime: Time('When these figures were taken.'),
+    repositories: Type.Record(Type.String({ maxLength: 255 }), RepositoryReportSchema),
+    truncated: Type.Optional(Type.Boolean({ description: 'True when repositories were left out to stay within the size bound.' })),
+    reporter: Type.Optional(Type.String({ maxLength: 253, description: 'The pod that published it.' })),
+  },
+  { additionalProperties: false },
+);
+export type UsageReportDocument = Static<typeof UsageReportDocumentSchema>;
 
 /** `report` in the registry config: where a registry in a cluster publishes its reports. */
 export const ReportConfigSchema = Type.Object(
