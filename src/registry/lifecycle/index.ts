@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../../shared/logger.js';
 import type { PolicyLifecycle } from '../../shared/policy.js';
-import { BoundError } from '../errors.js';
+import { BoundError, RegistryError } from '../errors.js';
 import { formatDigest, type Digest } from '../oci/digest.js';
 import type { ParsedManifest } from '../oci/manifest.js';
 import type { StorageDriver } from '../storage/driver.js';
@@ -137,6 +137,12 @@ export class Lifecycle {
     const message = decision.ok ? `repository ${repository} is at its quota` : decision.message;
     const extra = { quotaBytes: quota, usageBytes: usage, ...(growth === undefined ? {} : { pushBytes: growth }) };
     return new BoundError('DENIED', 'spec.quota.size', 'repository_quota', message, 403, extra);
+  }
+
+  /** Counts a refusal by an immutable tag (`err` is what a manifest write threw); returns `err` to rethrow. */
+  noteRefusal(err: unknown): unknown {
+    if (err instanceof RegistryError && err.code === 'DENIED' && err.status === 409) this.deps.metrics?.refusals.inc({ reason: 'immutable' });
+    return err;
   }
 
   /** Runs retention for every repository with a rule; returns what each run did (or would do). */

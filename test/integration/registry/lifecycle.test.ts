@@ -95,6 +95,7 @@ describe('repository lifecycle on a real berth serve', () => {
       expect((await call(r.url, 'DELETE', `/v2/${repo}/manifests/v1`, t)).status).toBe(409);
       expect((await call(r.url, 'DELETE', `/v2/${repo}/manifests/${sha(one)}`, t)).status).toBe(409);
       expect((await call(r.url, 'DELETE', `/v2/${repo}/manifests/latest`, t)).status).toBe(202);
+      expect(await metric(r.url, /^berth_lifecycle_refusals_total\{reason="immutable"\}/)).toBe(4);
     });
 
     it('crane: retagging onto an immutable tag fails with the registry\'s message; the same digest succeeds', async () => {
@@ -191,7 +192,8 @@ describe('repository lifecycle on a real berth serve', () => {
       // a new tag on a manifest the repository holds adds nothing: allowed
       expect((await putManifest(r.url, repo, 'a-again', t, manifest)).status).toBe(201);
       expect(await metric(r.url, /^berth_repository_tags\{repository="team\/quota"\}/)).toBe(2);
-      expect(await metric(r.url, /^berth_http_limit_hits_total\{limit="repository_quota"\}/)).toBeGreaterThanOrEqual(3);
+      expect(await metric(r.url, /^berth_http_limit_hits_total\{limit="repository_quota"\}/)).toBe(3);
+      expect(await metric(r.url, /^berth_lifecycle_refusals_total\{reason="quota"\}/)).toBe(3);
 
       // deleting the image frees the quota at once
       expect((await call(r.url, 'DELETE', `/v2/${repo}/manifests/${sha(manifest)}`, t)).status).toBe(202);

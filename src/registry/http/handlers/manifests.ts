@@ -55,7 +55,9 @@ export const putManifest: Handler<ManifestRoute> = async (ctx) => {
   const bytes = await readSmallBody(req, deps.config.limits.manifestMaxBytes);
   ctx.countIn(bytes.length);
   const guards = deps.lifecycle?.manifestGuards(route.name) ?? {};
-  const result = await deps.storage.manifests.put(route.name, ref, bytes, req.headers['content-type'], extraTags, guards);
+  const result = await deps.storage.manifests
+    .put(route.name, ref, bytes, req.headers['content-type'], extraTags, guards)
+    .catch((err: unknown) => Promise.reject(deps.lifecycle?.noteRefusal(err) ?? err));
   await deps.lifecycle?.manifestPushed(route.name, result.digest, bytes, result.manifest, result.tags);
   const digest = formatDigest(result.digest);
   const headers: Record<string, string> = {
@@ -69,7 +71,9 @@ export const putManifest: Handler<ManifestRoute> = async (ctx) => {
 
 export const deleteManifest: Handler<ManifestRoute> = async ({ req, res, route, deps }) => {
   const ref = requireReference(route.reference, req.method);
-  const deleted = await deps.storage.manifests.delete(route.name, ref, deps.lifecycle?.immutable(route.name));
+  const deleted = await deps.storage.manifests
+    .delete(route.name, ref, deps.lifecycle?.immutable(route.name))
+    .catch((err: unknown) => Promise.reject(deps.lifecycle?.noteRefusal(err) ?? err));
   if (deleted.digest) deps.lifecycle?.manifestDeleted(route.name, deleted.digest, deleted.tags);
   else if (ref.kind === 'tag') deps.lifecycle?.tagDeleted(route.name, ref.tag);
   sendEmpty(res, 202);
