@@ -10,6 +10,7 @@ Commands:
   token      print a signed registry token (scripting)
   gc         collect garbage: delete unreferenced blobs (online, safe while serving)
   scrub      re-read every blob, check its digest, quarantine corrupt ones (online)
+  retention  apply the repositories' retention rules (delete expired tags)
   help       show this help
 
 Run "berth <command> --help" for a command's options.`;
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => (await import('./token-command.js')).tokenCommand,
   gc: async () => (await import('./gc-command.js')).gcCommand,
   scrub: async () => (await import('./scrub-command.js')).scrubCommand,
+  retention: async () => (await import('./retention-command.js')).retentionCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -23,7 +23,16 @@ import { StorageHealth } from './storage/health.js';
 import { registerHealthMetric } from './storage/health-metrics.js';
 import { createScrubMetrics } from './storage/scrub/metrics.js';
 import { scheduleScrub, type ScrubSchedule } from './storage/scrub/schedule.js';
+import { gcReportDocument } from './storage/gc/report-document.js';
+import { openReports, type ReportPublisher } from './report/index.js';
+import { REPORT_KEYS } from '../shared/schemas/report.js';
+import { hostname } from 'node:os';
 import type { Router } from 'express';
+import type { PolicyLifecycle } from '../shared/policy.js';
+import { Lifecycle } from './lifecycle/index.js';
+import { createLifecycleMetrics } from './lifecycle/metrics.js';
+import { scheduleLifecycle } from './lifecycle/schedule.js';
+import { usageReportDocument } from './lifecycle/report-document.js';
 
 /** Auth plugs in here; without it every request is allowed. */
 export interface AuthModule {
@@ -31,6 +40,8 @@ export interface AuthModule {
   router: Router;
   /** False while the module cannot serve yet (no access policy loaded): `/readyz` answers 503. */
   ready?(): boolean;
+  /** The access policy's lifecycle section in force (immutable tags, quotas, retention per repository). */
+  lifecycle?(): readonly PolicyLifecycle[] | undefined;
   close(): Promise<void>;
 }
 
@@ -39,6 +50,9 @@ export interface RunningRegistry {
   /** `host:port` actually bound. */
   address: string;
   metrics: RegistryMetrics;
+  lifecycle: Lifecycle;
+  /** Reports to the operator (the report ConfigMap in a cluster; dropped otherwise). */
+  reports: ReportPublisher;
   close(): Promise<void>;
 }
 
@@ -48,6 +62,8 @@ export interface StartDeps {
   createAuth?: (config: RegistryConfig, deps: { logger: Logger; metrics: RegistryMetrics }) => Promise<AuthModule>;
   /** A storage driver to use instead of the one `config.storage` names (embedding, tests). */
   driver?: StorageDriver;
+  /** Where reports go instead of the `report` section's ConfigMap (tests). */
+  reports?: ReportPublisher;
 }
 
 /** How long a shutdown waits for in-flight requests. */
@@ -58,20 +74,29 @@ function splitAddr(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(addr.slice(i + 1)) };
 }
 
-export async function startRegistry({ config, logger, createAuth, driver }: StartDeps): Promise<RunningRegistry> {
+export async function startRegistry({ config, logger, createAuth, driver, reports: givenReports }: StartDeps): Promise<RunningRegistry> {
   const metrics = createMetrics();
   const storageDriver = driver ?? (await openDriver(config.storage));
   const storage = createStorage(storageDriver);
   if (config.auth && !createAuth) throw new Error('the config has an auth section, but no token service was given');
   const auth = config.auth && createAuth ? await createAuth(config, { logger, metrics }) : undefined;
+  const reports = givenReports ?? (await openReports(config.report, logger));
   let ready = false;
   const storageHealth = new StorageHealth(storageDriver);
   registerHealthMetric(metrics.registry, storageHealth);
   await storageHealth.state(); // the first check (waits 1 s at most: a storage that hangs does not hold the start)
   if (storageHealth.lastStatus === 'ok') await ensureReserve(storageDriver).catch(() => false); // so GC can run on a full disk
+  const lifecycle = new Lifecycle({
+    driver: storageDriver,
+    storage,
+    rules: () => auth?.lifecycle?.(),
+    logger: logger.child({ subsystem: 'lifecycle' }),
+    metrics: createLifecycleMetrics(metrics.registry),
+  });
   const app = createApp({
     config,
     storage,
+    lifecycle,
     metrics,
     logger,
     authorizer: auth?.authorizer ?? allowAll,
@@ -101,7 +126,16 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   const gc: GcSchedule | undefined = config.storage.gc
     ? scheduleGc(
         { driver: storageDriver, blobs: storage.blobs, catalog: storage.catalog },
-        { policy: gcPolicyOf(config.storage.gc), intervalMs: config.storage.gc.intervalMs, leaseTtlMs: config.storage.gc.leaseMs },
+        {
+          policy: gcPolicyOf(config.storage.gc),
+          intervalMs: config.storage.gc.intervalMs,
+          leaseTtlMs: config.storage.gc.leaseMs,
+          onFinished: (outcome) => {
+            reports.publish(REPORT_KEYS.gc, gcReportDocument(outcome, hostname()));
+            // a run may have deleted untagged manifests: recount usage
+            if (outcome.ok) void lifecycle.rescan().catch(() => undefined);
+          },
+        },
         logger,
         createGcMetrics(metrics.registry),
       )
@@ -114,16 +148,25 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
         createScrubMetrics(metrics.registry),
       )
     : undefined;
+  const { retentionIntervalMs, usageRescanIntervalMs } = config.storage.lifecycle;
+  const report = config.report ? () => reports.publish(REPORT_KEYS.usage, usageReportDocument(lifecycle.report(), Date.now(), hostname())) : undefined;
+  const lifecycleTimers = scheduleLifecycle(lifecycle, { retentionIntervalMs, usageRescanIntervalMs, ...(report ? { report } : {}) }, logger);
+  // Quotas need the usage counted: ready once the first count is done (a failed count is logged and retried later).
+  await lifecycle.rescan().catch((err: unknown) => logger.error('usage count failed', { error: (err as Error).message }));
   ready = true;
   return {
     server,
     address,
     metrics,
+    lifecycle,
+    reports,
     async close() {
       ready = false;
       clearInterval(timer);
+      await lifecycleTimers.stop();
       await gc?.stop();
       await scrub?.stop();
+      await reports.close();
       stopGuard();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -56,6 +56,14 @@ function checkUniqueAccounts(policy: AccessPolicy): void {
   }
 }
 
+function checkUniqueLifecycle(policy: AccessPolicy): void {
+  const seen = new Set<string>();
+  (policy.lifecycle ?? []).forEach((entry, i) => {
+    if (seen.has(entry.repository)) throw new PolicyError(`lifecycle[${i}].repository`, `"${entry.repository}" has two entries`);
+    seen.add(entry.repository);
+  });
+}
+
 function warningsFor(policy: AccessPolicy): string[] {
   const known = new Set([...policy.users.map((u) => `user:${u.name}`), ...policy.robots.map((r) => `robot:${r.name}`)]);
   const warnings: string[] = [];
@@ -81,8 +89,10 @@ export function parsePolicy(raw: unknown): ParsedPolicy {
     rules: [],
     catalog: d.catalog ?? [],
     ...(d.tenancy ? { tenancy: d.tenancy } : {}),
+    ...(d.lifecycle?.length ? { lifecycle: d.lifecycle } : {}),
   };
   checkUniqueAccounts(policy);
+  checkUniqueLifecycle(policy);
   policy.rules = (d.rules ?? []).map(rule);
   return { policy, warnings: warningsFor(policy) };
 }

@@ -14,6 +14,7 @@ export function renderPolicy(policy: AccessPolicy, header = 'berth access policy
     rules: policy.rules,
     catalog: policy.catalog,
     ...(policy.tenancy ? { tenancy: policy.tenancy } : {}),
+    ...(policy.lifecycle?.length ? { lifecycle: policy.lifecycle } : {}),
   };
   const comment = header
     .split('\n')

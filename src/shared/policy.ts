@@ -28,6 +28,7 @@
  * ```
  */
 import type { Static } from '@sinclair/typebox';
+import type { PolicyLifecycle } from './schemas/policy-lifecycle.js';
 import type { PolicyRobotSchema, PolicyRuleSchema, PolicyTenancySchema, PolicyUserSchema } from './schemas/policy.js';
 
 /** Actions a rule can grant on a repository. `*` in a rule is shorthand for all three. */
@@ -45,6 +46,7 @@ export const GROUP_PRINCIPALS = {
 export const POLICY_VERSION = 1;
 
 export type { PolicyRobot, PolicyRobotSecret, PolicyTenancy, PolicyUser } from './schemas/policy.js';
+export type { PolicyLifecycle, PolicyRetention } from './schemas/policy-lifecycle.js';
 
 /** A rule with `*` expanded: the actions it grants. */
 export type PolicyRule = Omit<Static<typeof PolicyRuleSchema>, 'actions'> & { actions: PolicyAction[] };
@@ -58,6 +60,8 @@ export interface AccessPolicy {
   catalog: string[];
   /** Which namespace governs which path (for Kubernetes identities); absent: each namespace owns its own name. */
   tenancy?: Static<typeof PolicyTenancySchema>;
+  /** Immutable tags, quota and retention per repository (schemas/policy-lifecycle.ts); absent: none. */
+  lifecycle?: PolicyLifecycle[];
 }
 
 /** An empty policy: nobody can log in, nothing is allowed. */

@@ -11,6 +11,7 @@
 import { type AccessPolicy, type PolicyRobot, type PolicyRule, type PolicyTenancy } from '../../shared/policy.js';
 import type { Registry } from '../registry/types.js';
 import { tenancyOf } from './tenancy.js';
+import { policyLifecycle } from './lifecycle.js';
 import { parsePolicyText } from '../../shared/policy-parse.js';
 import { renderPolicy } from '../../shared/policy-render.js';
 import { hashRobotSecret } from '../../shared/policy-secrets.js';
@@ -97,12 +98,14 @@ export function buildAccessPolicy(
     .filter(([name]) => wanted.has(name))
     .map(([name, robot]) => policyRobot(name, robot))
     .sort(byName);
+  const lifecycle = policyLifecycle(accepted);
   return {
     users: [],
     robots: policyRobots,
     rules: [...publicRules(accepted), ...accessRules(accepted), ...robotRules(wanted)],
     catalog: [],
     ...(tenancy ? { tenancy } : {}),
+    ...(lifecycle.length ? { lifecycle } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import { watchScope } from '../rbac.js';
 import { LABELS } from '../registry/naming.js';
 import { registryChanged } from '../registry/controller.js';
 import type { Registry } from '../registry/types.js';
+import type { ConfigMapObject } from '../registry/reports.js';
 import { AccessReconciler, type AccessCaches } from './reconcile.js';
 import { ACCEPT_FROM_ANNOTATION } from './consent.js';
 import { ACCESS_ANNOTATIONS, ACCESS_LABELS, registryKeyOf, repositorySpec, type Namespace, type Repository, type ServiceAccount } from './types.js';
@@ -70,7 +71,14 @@ function informersOf(o: AccessControllerOptions): AccessCaches {
     namespaces: informer<Namespace>(RESOURCES.namespace),
     secrets: informer<KubeObject>(RESOURCES.secret),
     serviceAccounts: informer<ServiceAccount>(RESOURCES.serviceAccount),
+    configMaps: informer<ConfigMapObject>(RESOURCES.configMap),
   };
+}
+
+/** The Registry key of a report ConfigMap (its pods publish usage there, which Repository status shows). */
+export function registryKeyOfReport(cm: KubeObject): string | undefined {
+  const l = cm.metadata.labels ?? {};
+  return l[LABELS.registry] && l[LABELS.component] === 'report' ? `${cm.metadata.namespace}/${l[LABELS.registry]}` : undefined;
 }
 
 /** Maps informer events to the Registry keys they concern. */
@@ -95,6 +103,9 @@ function wireEvents(caches: AccessCaches, controller: Controller, applier: Appli
   caches.secrets.on((event, obj) => {
     if (event === 'deleted') applier.forget(RESOURCES.secret, obj.metadata.namespace, obj.metadata.name);
     enqueue(registryKeyOfSecret(obj));
+  });
+  caches.configMaps?.on((event, obj) => {
+    if (event !== 'deleted') enqueue(registryKeyOfReport(obj));
   });
   caches.serviceAccounts.on((event, obj, old) => {
     if (event === 'deleted') return;

@@ -6,6 +6,8 @@
  * Repository's rules keep applying (one tenant can never make the registry refuse the whole policy).
  */
 import { parsePolicy } from '../../shared/policy-parse.js';
+import { parseQuantity } from '../../shared/quantity.js';
+import { lifecycleEntry } from './lifecycle.js';
 import { ACCOUNT_NAME, isRepositoryName, POLICY_ACTIONS, type PolicyAction } from '../../shared/policy.js';
 import type { Admission } from './admission.js';
 import type { RepositorySpec } from './types.js';
@@ -33,11 +35,15 @@ function registryParserProblem(spec: RepositorySpec): string | undefined {
   const rules = spec.access
     .filter((e) => e.actions.length > 0 && e.users.length + e.robots.length > 0)
     .map((e) => ({ repositories: [spec.path], principals: [...e.users.map((u) => `user:${u}`), ...e.robots.map((r) => `robot:${r}`)], actions: e.actions }));
+  if (spec.quota !== undefined && parseQuantity(spec.quota.size) === undefined) {
+    return `spec.quota.size "${String(spec.quota.size)}" is not a byte count or a quantity such as 10Gi`;
+  }
+  const entry = lifecycleEntry({ key: '', spec });
   try {
-    parsePolicy({ version: 1, rules });
+    parsePolicy({ version: 1, rules, ...(entry ? { lifecycle: [entry] } : {}) });
     return undefined;
   } catch (err) {
-    return `the registry would refuse spec.access: ${(err as Error).message}`;
+    return `the registry would refuse spec.access or the lifecycle fields: ${(err as Error).message}`;
   }
 }
 

@@ -25,6 +25,8 @@ import { RESOURCES } from '../../kube/resources.js';
 import { SECRET_KEYS } from '../registry/config-render.js';
 import { childNames } from '../registry/naming.js';
 import { withDefaults, type Registry } from '../registry/types.js';
+import { ReportReader, type ConfigMapObject } from '../registry/reports.js';
+import { REPORT_KEYS, UsageReportDocumentSchema, type UsageReportDocument } from '../../shared/schemas/report.js';
 import type { Applier } from '../runtime/applier.js';
 import type { Reconciler, ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
@@ -47,6 +49,8 @@ export interface AccessCaches {
   /** Secrets labelled `app.kubernetes.io/managed-by=berth-operator`. */
   secrets: Informer<KubeObject>;
   serviceAccounts: Informer<ServiceAccount>;
+  /** Report ConfigMaps of the Registries (the registry pods publish usage there); absent: no usage in status. */
+  configMaps?: Informer<ConfigMapObject>;
 }
 
 export interface AccessReconcilerDeps {
@@ -83,6 +87,7 @@ export class AccessReconciler implements Reconciler {
   readonly #now: () => number;
   readonly #writer: SecretWriter;
   readonly #status: RepositoryStatusWriter;
+  readonly #reports: ReportReader;
   /** The ownership key last used per Registry (deleting a Registry's Secrets after its store is gone needs it). */
   readonly #lastOwner = new Map<string, OwnerKey>();
 
@@ -91,6 +96,7 @@ export class AccessReconciler implements Reconciler {
     this.#now = deps.now ?? Date.now;
     this.#writer = new SecretWriter(deps.api, deps.applier, this.#now);
     this.#status = new RepositoryStatusWriter(deps.api, deps.events, deps.logger);
+    this.#reports = new ReportReader(deps.logger);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -122,11 +128,18 @@ export class AccessReconciler implements Reconciler {
     await this.#writeStore(registry, plan, storeSecret);
     await this.#writePolicy(registry, plan, policySecret);
     const outcomes = await this.#syncSecrets(key, plan, ownerKeyOf(registry, plan.credentials.store));
-    await this.#status.writeAll(key, repos, plan, outcomes, this.#now());
+    await this.#status.writeAll(key, repos, plan, outcomes, this.#now(), this.#usageReport(registry));
     for (const e of credentialEvents(registry, plan, before.robots)) this.#d.events.record(e.object, e.type, e.reason, e.message);
     if (outcomes.error) throw outcomes.error;
     await this.#releaseFinalizers(repos);
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  /** The usage the Registry's pods published in its report ConfigMap (validated; undefined when absent or invalid). */
+  #usageReport(registry: Registry): UsageReportDocument | undefined {
+    const ns = registry.metadata.namespace ?? '';
+    const configMap = this.#d.caches.configMaps?.get(`${ns}/${childNames(registry.metadata.name, withDefaults(registry.spec)).reportConfigMap}`);
+    return this.#reports.read(configMap, REPORT_KEYS.usage, UsageReportDocumentSchema);
   }
 
   /** Step 1: every Repository carries the finalizer before anything is written on its behalf. */

@@ -9,6 +9,7 @@ import { RESOURCES } from '../../kube/resources.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import type { EventRecorder } from '../runtime/events.js';
 import type { Admission } from './admission.js';
+import type { UsageReportDocument } from '../../shared/schemas/report.js';
 import type { AccessPlan } from './plan.js';
 import { robotsOf, type AcceptedRepository } from './robots.js';
 import { computeRepositoryStatus, type Outcome } from './status.js';
@@ -76,7 +77,14 @@ export class RepositoryStatusWriter {
   }
 
   /** The status of every Repository (not being deleted) of the Registry `key` after a reconcile that ran `plan`. */
-  async writeAll(key: string, repos: readonly Repository[], plan: AccessPlan, outcomes: SecretOutcomes, nowMs: number): Promise<void> {
+  async writeAll(
+    key: string,
+    repos: readonly Repository[],
+    plan: AccessPlan,
+    outcomes: SecretOutcomes,
+    nowMs: number,
+    usage?: UsageReportDocument,
+  ): Promise<void> {
     const now = new Date(nowMs);
     const accepted = new Map(plan.accepted.map((a) => [a.key, a]));
     await forEachLimit(repos.filter((r) => !isDeleting(r)), WRITE_CONCURRENCY, async (repo) => {
@@ -91,6 +99,7 @@ export class RepositoryStatusWriter {
         pullOutcomes: outcomes.pull,
         push: outcomes.push.get(k),
         lastRotationTime: lastRotation(a, plan.credentials.store.robots),
+        ...(usage && a ? { usage: { observedTime: usage.observedTime, report: usage.repositories[a.spec.path] } } : {}),
         now,
       });
       await this.write(repo, status);

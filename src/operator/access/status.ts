@@ -5,6 +5,8 @@
  * A condition keeps its lastTransitionTime while its status stays the same.
  */
 import { finishCondition, type ConditionDraft } from '../../kube/conditions.js';
+import type { RepositoryReport } from '../../shared/schemas/report.js';
+import { lifecycleStatus } from './lifecycle-status.js';
 import type { Admission } from './admission.js';
 import { howToConsent } from './consent.js';
 import type { NamespaceSelection } from './selection.js';
@@ -33,6 +35,8 @@ export interface RepositoryObservation {
   /** The push Secret, when asked for. */
   push?: { outcome: Outcome; secret: string; message?: string };
   lastRotationTime?: string;
+  /** What the registry reported about the repository (its report ConfigMap), when it did. */
+  usage?: { observedTime: string; report: RepositoryReport | undefined };
   now: Date;
 }
 
@@ -113,5 +117,6 @@ export function computeRepositoryStatus(o: RepositoryObservation): RepositorySta
     conditions: [finishCondition(readyCondition(o), previous, generation, o.now), finishCondition(syncedCondition(o), previous, generation, o.now)],
   };
   if (o.lastRotationTime) status.lastRotationTime = o.lastRotationTime;
+  if (o.admission.accepted && o.usage) Object.assign(status, lifecycleStatus(o.usage.report, o.usage.observedTime));
   return status;
 }

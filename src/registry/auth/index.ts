@@ -14,6 +14,7 @@
 import type { Router } from 'express';
 import type { Logger } from '../../shared/logger.js';
 import type { AuthConfig } from '../../shared/registry-config.js';
+import type { PolicyLifecycle } from '../../shared/policy.js';
 import type { RegistryMetrics } from '../metrics.js';
 import { createAuthorizer } from './authorizer.js';
 import { loadKeySet, type KeySet } from './keys.js';
@@ -44,6 +45,8 @@ export interface AuthService {
   keys: KeySet;
   /** False while no policy was ever loaded (the policy Secret unreadable since start): `/readyz` answers 503. */
   ready(): boolean;
+  /** The policy's lifecycle section in force (immutable tags, quotas, retention). */
+  lifecycle(): readonly PolicyLifecycle[] | undefined;
   /** Re-reads the policy source now (tests, signals). */
   reloadPolicy(): Promise<void>;
   close(): Promise<void>;
@@ -156,6 +159,7 @@ export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<Au
     policy,
     keys,
     reloadPolicy: () => follower.reload(),
+    lifecycle: () => policy.current.policy.lifecycle,
     ready: () => policy.loaded,
     async close() {
       retry?.abort();

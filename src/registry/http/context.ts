@@ -4,6 +4,7 @@ import type { Authorizer } from '../auth/types.js';
 import type { RegistryConfig } from '../../shared/registry-config.js';
 import type { RegistryMetrics } from '../metrics.js';
 import type { Storage } from '../storage/index.js';
+import type { Lifecycle } from '../lifecycle/index.js';
 import type { Route } from './routes.js';
 
 export interface AppDeps {
@@ -11,6 +12,8 @@ export interface AppDeps {
   storage: Storage;
   authorizer: Authorizer;
   metrics: RegistryMetrics;
+  /** Immutable tags, quotas and usage (absent: no lifecycle rules, as in tests that build a bare app). */
+  lifecycle?: Lifecycle;
 }
 
 export interface Ctx<R extends Route = Route> {

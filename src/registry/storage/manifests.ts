@@ -22,6 +22,27 @@ export interface StoredManifest {
 export interface PutResult {
   digest: Digest;
   subject: Digest | undefined;
+  manifest: ParsedManifest;
+  /** Tags written (or already pointing at the digest). */
+  tags: string[];
+}
+
+/** What a repository's lifecycle rules add to a push (lifecycle/): immutable tags, and a check before any write. */
+export interface PutGuards {
+  /** Tags that may be pushed once (a different digest later is refused with DENIED, 409). */
+  immutable?: (tag: string) => boolean;
+  /** Runs after validation, before anything is written (the quota); throws to refuse. */
+  admit?: (digest: Digest, bytes: Buffer, manifest: ParsedManifest) => Promise<void>;
+}
+
+/** The refusal of a write that would move or delete an immutable tag. */
+export function immutableTagError(repository: string, tag: string, detail: Record<string, string> = {}): RegistryError {
+  return new RegistryError(
+    'DENIED',
+    `tag ${tag} of ${repository} is immutable (spec.immutableTags): it cannot be pushed with another digest or deleted`,
+    { tag, ...detail },
+    409,
+  );
 }
 
 /** Manifest bytes kept in memory, at most (manifests are immutable by digest; tags and revisions are re-read). */
@@ -71,6 +92,7 @@ export class ManifestStore {
     bytes: Buffer,
     contentType: string | undefined,
     extraTags: string[] = [],
+    guards: PutGuards = {},
   ): Promise<PutResult> {
     const digest = ref.kind === 'digest' ? digestOf(bytes, ref.digest.algorithm) : digestOf(bytes);
     if (ref.kind === 'digest' && digest.hex !== ref.digest.hex) {
@@ -80,16 +102,44 @@ export class ManifestStore {
     }
     const manifest = parseManifest(bytes, contentType);
     await this.#checkReferences(repository, manifest);
+    const tags = ref.kind === 'tag' ? [ref.tag, ...extraTags] : extraTags;
+    for (const tag of tags) await this.#checkImmutable(repository, tag, digest, guards.immutable);
+    await guards.admit?.(digest, bytes, manifest);
     await this.blobs.put(digest, bytes);
     await this.driver.put(manifestRevisionPath(repository, digest), manifest.mediaType);
     if (manifest.subject) {
       const entry = referrerDescriptor(digest, bytes.length, manifest);
       await this.driver.put(referrerPath(repository, manifest.subject, digest), JSON.stringify(entry));
     }
-    const tags = ref.kind === 'tag' ? [ref.tag, ...extraTags] : extraTags;
-    for (const tag of tags) await this.driver.put(tagPath(repository, tag), formatDigest(digest));
+    for (const tag of tags) await this.#writeTag(repository, tag, digest, guards.immutable);
     await this.#verifyStored(repository, digest, bytes, manifest);
-    return { digest, subject: manifest.subject };
+    return { digest, subject: manifest.subject, manifest, tags };
+  }
+
+  /** DENIED (409) when `tag` is immutable and points at another digest now. */
+  async #checkImmutable(repository: string, tag: string, digest: Digest, immutable: PutGuards['immutable']): Promise<void> {
+    if (!immutable?.(tag)) return;
+    const current = await this.#tagTarget(repository, tag);
+    if (current && formatDigest(current) !== formatDigest(digest)) {
+      throw immutableTagError(repository, tag, { current: formatDigest(current), pushed: formatDigest(digest) });
+    }
+  }
+
+  /**
+   * Points a tag at `digest`. An immutable tag is created only when absent, with the driver's exclusive create where
+   * it has one (two replicas racing to push different digests: exactly one wins), and left as it is (push time
+   * included) when it already points at `digest`.
+   */
+  async #writeTag(repository: string, tag: string, digest: Digest, immutable: PutGuards['immutable']): Promise<void> {
+    const path = tagPath(repository, tag);
+    const text = formatDigest(digest);
+    if (!immutable?.(tag)) return this.driver.put(path, text);
+    const current = await this.#tagTarget(repository, tag);
+    if (!current) {
+      if (!this.driver.create) return this.driver.put(path, text);
+      if (await this.driver.create(path, text)) return;
+    }
+    await this.#checkImmutable(repository, tag, digest, immutable);
   }
 
   /**
@@ -109,23 +159,30 @@ export class ManifestStore {
     if (missing.length > 0) throw new ManifestReferencesError(missing);
   }
 
-  /** Deletes a tag only, or (by digest) the manifest, every tag pointing to it and its referrer entry. */
-  async delete(repository: string, ref: Reference): Promise<void> {
+  /**
+   * Deletes a tag only, or (by digest) the manifest, every tag pointing to it and its referrer entry. An immutable
+   * tag, or a manifest one points at, is refused (DENIED, 409).
+   */
+  async delete(repository: string, ref: Reference, immutable?: (tag: string) => boolean): Promise<{ digest?: Digest; tags: string[] }> {
     if (ref.kind === 'tag') {
+      if (immutable?.(ref.tag) && (await this.#tagTarget(repository, ref.tag))) throw immutableTagError(repository, ref.tag);
       if (!(await this.driver.delete(tagPath(repository, ref.tag)))) throw await this.#unknown(repository, ref);
-      return;
+      return { tags: [ref.tag] };
     }
     const { digest } = await this.resolve(repository, ref);
+    const pointing: string[] = [];
     for (const tag of await this.tags(repository)) {
       const target = await this.#tagTarget(repository, tag);
-      if (target && target.hex === digest.hex && target.algorithm === digest.algorithm) {
-        await this.driver.delete(tagPath(repository, tag));
-      }
+      if (target && target.hex === digest.hex && target.algorithm === digest.algorithm) pointing.push(tag);
     }
+    const fixed = immutable && pointing.find(immutable);
+    if (fixed !== undefined) throw immutableTagError(repository, fixed, { digest: formatDigest(digest) });
+    for (const tag of pointing) await this.driver.delete(tagPath(repository, tag));
     const bytes = await this.blobs.read(digest);
     await this.driver.delete(manifestRevisionPath(repository, digest));
     const subject = bytes && subjectOf(bytes);
     if (subject) await this.driver.delete(referrerPath(repository, subject, digest));
+    return { digest, tags: pointing };
   }
 
   /** Tags of a repository in byte order; NAME_UNKNOWN when the repository does not exist. */

@@ -39,6 +39,13 @@ export interface ChunkRange {
    * already crosses it, else when the stream does; either way the session is discarded, bytes and slots.
    */
   maxSize?: number;
+  /**
+   * A repository quota (lifecycle/): the session may hold at most `bytes`; crossing it throws `error(size)` (a
+   * BoundError, so the session is discarded), before reading when the declared length already crosses it.
+   */
+  room?: { bytes: number; error: (size: number) => BoundError };
+  /** Runs after the digest is verified and before the blob is committed (the quota); a throw discards the session. */
+  admit?: (size: number, digest: Digest) => Promise<void>;
 }
 
 export interface AppendResult {
@@ -125,6 +132,14 @@ export class UploadStore {
             digest: formatDigest(digest),
           });
         }
+        if (range.admit) {
+          try {
+            await range.admit(size, digest);
+          } catch (err) {
+            await this.#discard(id, info, writer);
+            throw err;
+          }
+        }
         try {
           await this.blobs.commit(writer, digest);
           await this.blobs.link(repository, digest);
@@ -182,6 +197,8 @@ export class UploadStore {
     }
     const max = range.maxSize;
     if (max !== undefined && range.length !== undefined && size + range.length > max) throw tooLarge(max);
+    const room = range.room;
+    if (room && range.length !== undefined && size + range.length > room.bytes) throw room.error(size + range.length);
     let state = this.#hashes.get(id);
     if (state && state.offset !== size) {
       this.#hashes.delete(id);
@@ -192,6 +209,7 @@ export class UploadStore {
       .append(body, (chunk) => {
         received += chunk.length;
         if (max !== undefined && size + received > max) throw tooLarge(max);
+        if (room && size + received > room.bytes) throw room.error(size + received);
         if (range.length !== undefined && received > range.length) {
           throw new RegistryError('SIZE_INVALID', 'body longer than Content-Length');
         }

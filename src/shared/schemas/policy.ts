@@ -6,6 +6,7 @@ import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 import { ACCOUNT_NAME, PASSWORD_HASH, POLICY_ACTIONS, POLICY_VERSION, ROBOT_SECRET_HASH, isPrincipal, isRepositoryPattern, parseTime } from '../policy.js';
 import { StringEnum } from './kit.js';
 import type { Wording } from './validate.js';
+import { PolicyLifecycleSchema } from './policy-lifecycle.js';
 
 FormatRegistry.Set('date-time', (s) => parseTime(s) !== undefined);
 FormatRegistry.Set('repository-pattern', isRepositoryPattern);
@@ -118,6 +119,9 @@ export const PolicyDocumentSchema = Type.Object(
     rules: Type.Optional(Type.Array(PolicyRuleSchema)),
     catalog: Type.Optional(Type.Array(Principal, { description: 'Principals allowed `registry:catalog:*`.' })),
     tenancy: Type.Optional(PolicyTenancySchema),
+    lifecycle: Type.Optional(
+      Type.Array(PolicyLifecycleSchema, { description: 'Per repository: immutable tags, quota and retention (one entry per repository).' }),
+    ),
   },
   { additionalProperties: false },
 );

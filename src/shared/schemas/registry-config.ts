@@ -7,6 +7,7 @@ import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import { Duration } from './config-durations.js';
 import { Default, StringEnum, type Defaulted } from './kit.js';
 import { ScrubSchema } from './storage-scrub.js';
+import { ReportConfigSchema } from './report.js';
 import type { Wording } from './validate.js';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -229,6 +230,19 @@ export const RegistryConfigSchema = Type.Object(
         s3: Type.Optional(S3Schema),
         gc: Type.Optional(GcSchema),
         scrub: Type.Optional(ScrubSchema),
+        lifecycle: Section(
+          {
+            retentionInterval: Default(
+              Duration("How often `berth serve` applies the repositories' retention rules (from the access policy's lifecycle section)."),
+              '1h',
+            ),
+            usageRescanInterval: Default(
+              Duration('How often per-repository usage (quotas) is recounted from storage, catching writes of other replicas.'),
+              '10m',
+            ),
+          },
+          'Retention and quota bookkeeping (see the README, Storage lifecycle).',
+        ),
       },
       'Where the bytes live.',
     ),
@@ -253,6 +267,7 @@ export const RegistryConfigSchema = Type.Object(
     ),
     log: Section({ level: Default(StringEnum(LOG_LEVELS), 'info') }, 'Logging.'),
     auth: Type.Optional(AuthSchema),
+    report: Type.Optional(ReportConfigSchema),
   },
   { additionalProperties: false },
 );

@@ -6,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Default, MapOf, StringEnum, applyDefaults, type Defaulted } from './kit.js';
 import { ACCOUNT_NAME, POLICY_ACTIONS } from '../policy.js';
 import { Conditions, DNS_LABEL, DNS_SUBDOMAIN, KubeObjectSchema, ObservedGeneration } from './k8s.js';
+import { ImmutableTagsSchema, QuotaSchema, RepositoryUsageSchema, RetentionSchema, RetentionStatusSchema } from './repository-lifecycle.js';
 
 
 const DURATION = '^([0-9]+(s|m|h))+$';
@@ -149,8 +150,11 @@ export const RepositorySpecSchema = Type.Object(
         },
       ),
     ),
+    retention: Type.Optional(RetentionSchema),
+    quota: Type.Optional(QuotaSchema),
+    immutableTags: Type.Optional(ImmutableTagsSchema),
   },
-  { description: 'The repository and its access.' },
+  { description: 'The repository, its access and its storage lifecycle.' },
 );
 
 export const RepositoryStatusSchema = Type.Object(
@@ -160,6 +164,8 @@ export const RepositoryStatusSchema = Type.Object(
       Type.Integer({ format: 'int32', description: 'Namespaces that hold a current pull Secret for this repository.' }),
     ),
     lastRotationTime: Type.Optional(Type.String({ format: 'date-time', description: 'When the credentials were last rotated.' })),
+    usage: Type.Optional(RepositoryUsageSchema),
+    retention: Type.Optional(RetentionStatusSchema),
     conditions: Type.Optional(Conditions('Ready and CredentialsSynced, each with a reason and a message.', 'Ready or CredentialsSynced.')),
   },
   { description: 'What the operator observed. Written by the operator only.' },

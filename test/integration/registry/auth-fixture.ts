@@ -63,14 +63,21 @@ export interface AuthRegistry {
 }
 
 export async function startAuthRegistry(
-  opts: { policy?: string; auth?: Record<string, unknown>; http?: Record<string, unknown>; limits?: Record<string, unknown> } = {},
+  opts: {
+    policy?: string;
+    auth?: Record<string, unknown>;
+    http?: Record<string, unknown>;
+    limits?: Record<string, unknown>;
+    storage?: Record<string, unknown>;
+  } = {},
 ): Promise<AuthRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-auth-it-'));
   const policyFile = join(dir, 'policy.yaml');
   await writeFile(policyFile, opts.policy ?? (await basePolicy()));
   const auth = { issuer: ISSUER, service: SERVICE, signingKeyFile: 'signing-key.pem', policyFile: 'policy.yaml', ...opts.auth };
   const config = join(dir, 'config.yaml');
-  await writeFile(config, stringify({ log: { level: 'debug' }, auth, ...(opts.http ? { http: opts.http } : {}), ...(opts.limits ? { limits: opts.limits } : {}) }));
+  const sections = { ...(opts.http ? { http: opts.http } : {}), ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.storage ? { storage: opts.storage } : {}) };
+  await writeFile(config, stringify({ log: { level: 'debug' }, auth, ...sections }));
   const berth = await startBerth({ config, storage: join(dir, 'data') });
   return {
     berth,

@@ -24,7 +24,12 @@ describe('parseConfig', () => {
         maxConnections: 2000,
         maxConnectionsPerAddress: 200,
       },
-      storage: { driver: 'filesystem', root: './data', uploadPurge: { maxAgeMs: 24 * 3600_000, intervalMs: 3600_000 } },
+      storage: {
+        driver: 'filesystem',
+        root: './data',
+        uploadPurge: { maxAgeMs: 24 * 3600_000, intervalMs: 3600_000 },
+        lifecycle: { retentionIntervalMs: 3600_000, usageRescanIntervalMs: 600_000 },
+      },
       limits: {
         manifestMaxBytes: 4 * 1024 * 1024,
         referrersPageMaxBytes: 1024 * 1024,

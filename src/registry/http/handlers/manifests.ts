@@ -54,7 +54,11 @@ export const putManifest: Handler<ManifestRoute> = async (ctx) => {
   if (bad !== undefined) throw new RegistryError('TAG_INVALID', 'invalid tag', { tag: bad.slice(0, 200) });
   const bytes = await readSmallBody(req, deps.config.limits.manifestMaxBytes);
   ctx.countIn(bytes.length);
-  const result = await deps.storage.manifests.put(route.name, ref, bytes, req.headers['content-type'], extraTags);
+  const guards = deps.lifecycle?.manifestGuards(route.name) ?? {};
+  const result = await deps.storage.manifests
+    .put(route.name, ref, bytes, req.headers['content-type'], extraTags, guards)
+    .catch((err: unknown) => Promise.reject(deps.lifecycle?.noteRefusal(err) ?? err));
+  await deps.lifecycle?.manifestPushed(route.name, result.digest, bytes, result.manifest, result.tags);
   const digest = formatDigest(result.digest);
   const headers: Record<string, string> = {
     Location: `/v2/${route.name}/manifests/${digest}`,
@@ -66,6 +70,11 @@ export const putManifest: Handler<ManifestRoute> = async (ctx) => {
 };
 
 export const deleteManifest: Handler<ManifestRoute> = async ({ req, res, route, deps }) => {
-  await deps.storage.manifests.delete(route.name, requireReference(route.reference, req.method));
+  const ref = requireReference(route.reference, req.method);
+  const deleted = await deps.storage.manifests
+    .delete(route.name, ref, deps.lifecycle?.immutable(route.name))
+    .catch((err: unknown) => Promise.reject(deps.lifecycle?.noteRefusal(err) ?? err));
+  if (deleted.digest) deps.lifecycle?.manifestDeleted(route.name, deleted.digest, deleted.tags);
+  else if (ref.kind === 'tag') deps.lifecycle?.tagDeleted(route.name, ref.tag);
   sendEmpty(res, 202);
 };

@@ -27,17 +27,24 @@ function createdHeaders(name: string, digest: Digest): Record<string, string> {
  * The chunk placement a request declares, and the session's size bound; SIZE_INVALID when Content-Range and
  * Content-Length disagree.
  */
-function chunkRange(req: Request, maxSize: number | undefined): ChunkRange {
+function chunkRange(req: Request, maxSize: number | undefined, quota: Pick<ChunkRange, 'room' | 'admit'> = {}): ChunkRange {
   const length = contentLength(req);
   const header = req.headers['content-range'];
-  if (header === undefined) return { length, maxSize };
+  if (header === undefined) return { length, maxSize, ...quota };
   const range = parseContentRange(header);
   if (!range) throw new RegistryError('RANGE_INVALID', `malformed Content-Range ${JSON.stringify(header.slice(0, 64))}`);
   const rangeLength = range.end - range.start + 1;
   if (length !== undefined && length !== rangeLength) {
     throw new RegistryError('SIZE_INVALID', `Content-Length ${length} does not match Content-Range ${header}`);
   }
-  return { start: range.start, length: rangeLength, maxSize };
+  return { start: range.start, length: rangeLength, maxSize, ...quota };
+}
+
+/** The repository quota's part of a chunk (lifecycle/): room to stream into, and the check before commit. */
+function quotaOf({ route, deps }: Ctx<StartRoute | UploadRoute>): Pick<ChunkRange, 'room' | 'admit'> {
+  const room = deps.lifecycle?.uploadRoom(route.name);
+  const admit = deps.lifecycle?.blobAdmission(route.name);
+  return { ...(room ? { room } : {}), ...(admit ? { admit } : {}) };
 }
 
 /**
@@ -61,13 +68,15 @@ export const startUpload: Handler<StartRoute> = async (ctx) => {
   const mount = queryParam(req, 'mount');
   const mountDigest = mount === undefined ? undefined : parseDigest(mount);
   if (mountDigest && (await mountSource(ctx, mountDigest, queryParam(req, 'from')))) {
+    await deps.lifecycle?.checkBlob(route.name, mountDigest);
     await deps.storage.blobs.link(route.name, mountDigest);
     sendEmpty(res, 201, createdHeaders(route.name, mountDigest));
     return;
   }
   const digestParam = mount === undefined ? queryParam(req, 'digest') : undefined;
   const digest = digestParam === undefined ? undefined : requireDigest(digestParam);
-  const range = digest ? chunkRange(req, deps.config.limits.uploadMaxBytes) : {};
+  deps.lifecycle?.checkUpload(route.name, digest ? contentLength(req) : undefined);
+  const range = digest ? chunkRange(req, deps.config.limits.uploadMaxBytes, quotaOf(ctx)) : {};
   const id = await openSession(ctx);
   if (digest) {
     const result = await deps.storage.uploads.commit(route.name, id, digest, req, range);
@@ -86,7 +95,7 @@ export const uploadStatus: Handler<UploadRoute> = async ({ res, route, deps }) =
 
 export const patchUpload: Handler<UploadRoute> = async (ctx) => {
   const { req, res, route, deps } = ctx;
-  const range = chunkRange(req, deps.config.limits.uploadMaxBytes);
+  const range = chunkRange(req, deps.config.limits.uploadMaxBytes, quotaOf(ctx));
   const { size, appended } = await deps.storage.uploads.append(route.name, route.id, req, range);
   ctx.countIn(appended);
   sendEmpty(res, 202, sessionHeaders(route.name, route.id, size));
@@ -96,7 +105,8 @@ export const putUpload: Handler<UploadRoute> = async (ctx) => {
   const { req, res, route, deps } = ctx;
   const digest = requireDigest(queryParam(req, 'digest'));
   const body = hasBody(req) ? req : undefined;
-  const range = body ? chunkRange(req, deps.config.limits.uploadMaxBytes) : {};
+  const quota = quotaOf(ctx);
+  const range = body ? chunkRange(req, deps.config.limits.uploadMaxBytes, quota) : quota;
   const result = await deps.storage.uploads.commit(route.name, route.id, digest, body, range);
   ctx.countIn(result.appended);
   deps.metrics.uploadDuration.observe((Date.now() - result.startedAt) / 1000);
