@@ -58,6 +58,14 @@ export const PERMISSIONS: readonly Permission[] = [
     child: true,
     why: "Berth's Secrets: a Registry's config, signing key and policy Secret; the pull, push and credential-store Secrets of the access controller.",
   },
+  {
+    role: 'registry',
+    resource: RESOURCES.configMap,
+    verbs: APPLY,
+    watch: CHILDREN,
+    child: true,
+    why: "A Registry's report ConfigMap: made and owned by the operator, read back for the Registry's status (get and patch are also what its Role grants the registry pods).",
+  },
   { role: 'registry', resource: RESOURCES.pvc, verbs: APPLY, watch: CHILDREN, child: true, why: "A Registry's claim (never deleted by the operator: reclaimPolicy Delete works through an owner reference)." },
   { role: 'registry', resource: RESOURCES.service, verbs: APPLY, watch: CHILDREN, child: true, why: "A Registry's Service." },
   {
@@ -68,7 +76,7 @@ export const PERMISSIONS: readonly Permission[] = [
     child: true,
     why: "The registry pods' ServiceAccount; every ServiceAccount is watched for the access controller's imagePullSecrets entries.",
   },
-  { role: 'registry', resource: RESOURCES.role, verbs: APPLY, watch: CHILDREN, child: true, why: 'The Role that lets the registry pods read their policy Secret, and only that Secret (RBAC allows granting it only because the operator holds get, list, watch on Secrets).' },
+  { role: 'registry', resource: RESOURCES.role, verbs: APPLY, watch: CHILDREN, child: true, why: 'The Role that lets the registry pods read their policy Secret and patch their report ConfigMap, and only those (RBAC allows granting it only because the operator holds the same verbs on them).' },
   { role: 'registry', resource: RESOURCES.roleBinding, verbs: APPLY, watch: CHILDREN, child: true, why: 'Its RoleBinding to the pods\' ServiceAccount.' },
   { role: 'registry', resource: RESOURCES.deployment, verbs: APPLY, watch: CHILDREN, child: true, why: "A Registry's Deployment (applied after the ServiceAccount, Role and RoleBinding its pods use)." },
   { role: 'registry', resource: RESOURCES.ingress, verbs: [...APPLY, 'delete'], watch: CHILDREN, child: true, why: 'A Registry\'s Ingress; deleted when spec.expose.ingress no longer asks for one.' },

@@ -17,6 +17,10 @@ import { gcPolicyOf } from './storage/gc/config.js';
 import { createGcMetrics } from './storage/gc/metrics.js';
 import { scheduleGc, type GcSchedule } from './storage/gc/schedule.js';
 import { createStorage } from './storage/index.js';
+import { gcReportDocument } from './storage/gc/report-document.js';
+import { openReports, type ReportPublisher } from './report/index.js';
+import { REPORT_KEYS } from '../shared/schemas/report.js';
+import { hostname } from 'node:os';
 import type { Router } from 'express';
 
 /** Auth plugs in here; without it every request is allowed. */
@@ -33,6 +37,8 @@ export interface RunningRegistry {
   /** `host:port` actually bound. */
   address: string;
   metrics: RegistryMetrics;
+  /** Reports to the operator (the report ConfigMap in a cluster; dropped otherwise). */
+  reports: ReportPublisher;
   close(): Promise<void>;
 }
 
@@ -42,6 +48,8 @@ export interface StartDeps {
   createAuth?: (config: RegistryConfig, deps: { logger: Logger; metrics: RegistryMetrics }) => Promise<AuthModule>;
   /** A storage driver to use instead of the one `config.storage` names (embedding, tests). */
   driver?: StorageDriver;
+  /** Where reports go instead of the `report` section's ConfigMap (tests). */
+  reports?: ReportPublisher;
 }
 
 /** How long a shutdown waits for in-flight requests. */
@@ -52,12 +60,13 @@ function splitAddr(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(addr.slice(i + 1)) };
 }
 
-export async function startRegistry({ config, logger, createAuth, driver }: StartDeps): Promise<RunningRegistry> {
+export async function startRegistry({ config, logger, createAuth, driver, reports: givenReports }: StartDeps): Promise<RunningRegistry> {
   const metrics = createMetrics();
   const storageDriver = driver ?? (await openDriver(config.storage));
   const storage = createStorage(storageDriver);
   if (config.auth && !createAuth) throw new Error('the config has an auth section, but no token service was given');
   const auth = config.auth && createAuth ? await createAuth(config, { logger, metrics }) : undefined;
+  const reports = givenReports ?? (await openReports(config.report, logger));
   let ready = false;
   const app = createApp({
     config,
@@ -90,7 +99,12 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   const gc: GcSchedule | undefined = config.storage.gc
     ? scheduleGc(
         { driver: storageDriver, blobs: storage.blobs, catalog: storage.catalog },
-        { policy: gcPolicyOf(config.storage.gc), intervalMs: config.storage.gc.intervalMs, leaseTtlMs: config.storage.gc.leaseMs },
+        {
+          policy: gcPolicyOf(config.storage.gc),
+          intervalMs: config.storage.gc.intervalMs,
+          leaseTtlMs: config.storage.gc.leaseMs,
+          onFinished: (outcome) => reports.publish(REPORT_KEYS.gc, gcReportDocument(outcome, hostname())),
+        },
         logger,
         createGcMetrics(metrics.registry),
       )
@@ -100,10 +114,12 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
     server,
     address,
     metrics,
+    reports,
     async close() {
       ready = false;
       clearInterval(timer);
       await gc?.stop();
+      await reports.close();
       stopGuard();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

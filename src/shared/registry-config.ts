@@ -20,6 +20,8 @@
  *   signingKeyFile: /etc/berth/signing-key.pem
  *   policyFile: /etc/berth/policy.yaml
  *   # in a cluster, instead: policySecret: { namespace: registry-ns, name: registry-policy, key: policy.yaml }
+ * report:                                       # in a cluster: reports (last GC run…) for the operator
+ *   configMap: { namespace: registry-ns, name: registry-report }
  * ```
  */
 import { readFile } from 'node:fs/promises';
@@ -38,6 +40,8 @@ export type HttpConfig = Parsed['http'];
 export type StorageConfig = Parsed['storage'];
 export type S3Config = NonNullable<StorageConfig['s3']>;
 export type AuthConfig = NonNullable<Parsed['auth']>;
+/** Where a registry in a cluster publishes its reports (absent: nowhere). */
+export type ReportConfig = NonNullable<Parsed['report']>;
 
 export interface RegistryConfig extends Omit<Parsed, 'auth'> {
   /** Absent: every request is allowed (no auth). */

@@ -2,7 +2,9 @@
  * The identity a Registry's pods read their access policy with (pure builders): a ServiceAccount, and a Role that
  * allows `get`, `list` and `watch` on exactly one Secret, the policy Secret, bound to it. The registry watches
  * that Secret through the API, so a policy the access controller writes applies within a second, and the pods can
- * read nothing else (not even the Registry's signing key, which they get as a mounted file).
+ * read nothing else (not even the Registry's signing key, which they get as a mounted file). The same Role lets
+ * them `get` and `patch` exactly one ConfigMap, the report ConfigMap (build-report.ts), and nothing else: they can
+ * neither create nor delete it.
  */
 import type { KubeObject } from '../../kube/objects.js';
 import { RESOURCES, type ResourceType } from '../../kube/resources.js';
@@ -29,7 +31,11 @@ function meta(registry: Registry, name: string): KubeObject['metadata'] {
 }
 
 /** ServiceAccount, Role and RoleBinding, in the order to apply them (all before the Deployment that uses them). */
-export function buildIdentity(registry: Registry, policySecretName: string): Array<{ resource: ResourceType; object: KubeObject }> {
+export function buildIdentity(
+  registry: Registry,
+  policySecretName: string,
+  reportConfigMapName: string,
+): Array<{ resource: ResourceType; object: KubeObject }> {
   const name = registry.metadata.name;
   const sa = registryServiceAccountName(name);
   const reader = policyReaderName(name);
@@ -41,7 +47,10 @@ export function buildIdentity(registry: Registry, policySecretName: string): Arr
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'Role',
         metadata: meta(registry, reader),
-        rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [policySecretName], verbs: ['get', 'list', 'watch'] }],
+        rules: [
+          { apiGroups: [''], resources: ['secrets'], resourceNames: [policySecretName], verbs: ['get', 'list', 'watch'] },
+          { apiGroups: [''], resources: ['configmaps'], resourceNames: [reportConfigMapName], verbs: ['get', 'patch'] },
+        ],
       },
     },
     {

@@ -42,9 +42,14 @@ function kubernetesAuth(spec: RegistrySpec, endpoint: Endpoint): Pick<NonNullabl
  * (watched: a change applies at once) instead of from the mounted file. `http.trustProxy` is set exactly when the
  * operator puts its Ingress in front: every client then reaches the pods through the ingress controller, and only
  * X-Forwarded-For tells them apart (login limits per address); without the Ingress the header is a client's word
- * and is ignored.
+ * and is ignored. With `reportConfigMap`, the pods publish their reports (the last garbage collection run…) there.
  */
-export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint, policySecret?: { namespace: string; name: string }): string {
+export function renderRegistryConfig(
+  spec: RegistrySpec,
+  endpoint: Endpoint,
+  policySecret?: { namespace: string; name: string },
+  reportConfigMap?: { namespace: string; name: string },
+): string {
   const config: RegistryConfigFile = {
     http: { addr: `0.0.0.0:${REGISTRY_PORT}`, externalUrl: endpoint.url, trustProxy: behindOwnIngress(spec) },
     storage: { root: POD_PATHS.storage },
@@ -58,6 +63,7 @@ export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint, pol
       ...(policySecret ? { policySecret: { ...policySecret, key: SECRET_KEYS.policy } } : {}),
       ...kubernetesAuth(spec, endpoint),
     },
+    ...(reportConfigMap ? { report: { configMap: reportConfigMap } } : {}),
   };
   return `# Rendered by the Berth operator from the Registry resource; edits are overwritten.\n${stringify(config)}`;
 }

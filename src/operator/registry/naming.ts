@@ -47,6 +47,8 @@ export function childNames(name: string, spec: Pick<RegistrySpec, 'storage'>) {
     configSecret: `${name}-config`,
     signingKeySecret: `${name}-signing-key`,
     policySecret: `${name}-policy`,
+    /** The report ConfigMap the registry pods publish to (src/shared/schemas/report.ts). */
+    reportConfigMap: `${name}-report`,
     claim: spec.storage.existingClaim ?? `${name}-data`,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * From a Registry to the objects that should exist (pure): validates what the CRD schema cannot (the operator's
  * default image, the access modes of an existing claim, the rendered config), then builds every child, in the
- * order to apply them: what the pods read and run as (config, policy Secret, ServiceAccount, Role, RoleBinding)
+ * order to apply them: what the pods read, write and run as (config, policy Secret, report ConfigMap, ServiceAccount,
+ * Role, RoleBinding)
  * before the Deployment that starts them.
  */
 import { ConfigError, parseConfig } from '../../shared/registry-config.js';
@@ -12,6 +13,7 @@ import { RESOURCES, type ResourceType } from '../../kube/resources.js';
 import { buildDeployment } from './build-deployment.js';
 import { buildClaim, buildIngress, buildService } from './build-network.js';
 import { buildIdentity } from './build-identity.js';
+import { buildReportConfigMap } from './build-report.js';
 import { effectiveAllowedImages, imageProblem } from './images.js';
 import { buildConfigSecret, buildPolicySecret, buildSigningKeySecret, generateSigningKey } from './build-secrets.js';
 import { contentHash, renderRegistryConfig } from './config-render.js';
@@ -93,7 +95,7 @@ export function planRegistry(registry: Registry, inputs: PlanInputs, spec: Regis
   const namespace = registry.metadata.namespace ?? 'default';
   const names = childNames(name, spec);
   const endpoint = registryEndpoint(name, namespace, spec);
-  const configYaml = renderRegistryConfig(spec, endpoint, { namespace, name: names.policySecret });
+  const configYaml = renderRegistryConfig(spec, endpoint, { namespace, name: names.policySecret }, { namespace, name: names.reportConfigMap });
   try {
     parseConfig(parseYaml(configYaml));
   } catch (err) {
@@ -114,7 +116,8 @@ export function planRegistry(registry: Registry, inputs: PlanInputs, spec: Regis
   const apply: RegistryPlan['apply'] = [
     { resource: RESOURCES.secret, object: buildConfigSecret(registry, spec, configYaml) },
     { resource: RESOURCES.secret, object: buildPolicySecret(registry, spec, null) },
-    ...buildIdentity(registry, names.policySecret),
+    { resource: RESOURCES.configMap, object: buildReportConfigMap(registry, spec) },
+    ...buildIdentity(registry, names.policySecret, names.reportConfigMap),
   ];
   if (claim) apply.push({ resource: RESOURCES.pvc, object: claim });
   apply.push({ resource: RESOURCES.service, object: buildService(registry, spec) });

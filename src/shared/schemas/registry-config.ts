@@ -6,6 +6,7 @@
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import { Duration } from './config-durations.js';
 import { Default, StringEnum, type Defaulted } from './kit.js';
+import { ReportConfigSchema } from './report.js';
 import type { Wording } from './validate.js';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -251,6 +252,7 @@ export const RegistryConfigSchema = Type.Object(
     ),
     log: Section({ level: Default(StringEnum(LOG_LEVELS), 'info') }, 'Logging.'),
     auth: Type.Optional(AuthSchema),
+    report: Type.Optional(ReportConfigSchema),
   },
   { additionalProperties: false },
 );

@@ -23,11 +23,12 @@ function configOf(p: RegistryPlan): unknown {
 }
 
 describe('planRegistry: which children', () => {
-  test('defaults: config and policy Secrets, the pods\' identity, claim, Service, Deployment; no Ingress (removed if present)', () => {
+  test('defaults: config and policy Secrets, report ConfigMap, the pods\' identity, claim, Service, Deployment; no Ingress (removed if present)', () => {
     const p = plan({});
     expect(kinds(p)).toEqual([
       'Secret/reg-config',
       'Secret/reg-policy',
+      'ConfigMap/reg-report',
       'ServiceAccount/reg-registry',
       'Role/reg-policy-reader',
       'RoleBinding/reg-policy-reader',
@@ -67,8 +68,16 @@ describe('planRegistry: the rendered config is valid input of parseConfig', () =
     expect(config.auth?.signingKeyFile).toBe('/etc/berth/keys/signing-key.pem');
     expect(config.auth?.policyFile).toBe('/etc/berth/policy/policy.yaml');
     expect(config.auth?.policySecret).toEqual({ namespace: 'team', name: 'reg-policy', key: 'policy.yaml' });
+    expect(config.report).toEqual({ configMap: { namespace: 'team', name: 'reg-report' }, minIntervalMs: 10_000 });
     expect(config.auth?.service).toBe(plan(spec).endpoint.host);
     expect(config.http.externalUrl).toBe(plan(spec).endpoint.url);
+  });
+
+  test('the report ConfigMap: labelled as a child, owned by the Registry, with no data of the operator (the pods write it)', () => {
+    const cm = plan({}).apply.find((a) => a.object.kind === 'ConfigMap')!.object as KubeObject & { data?: unknown };
+    expect(cm.metadata.labels).toMatchObject({ 'berth.dev/registry': 'reg', 'app.kubernetes.io/managed-by': 'berth-operator' });
+    expect(cm.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Registry', name: 'reg', controller: true });
+    expect(cm.data).toBeUndefined();
   });
 
   test('trustProxy is set exactly when the operator puts its Ingress in front (issue 9)', () => {

@@ -26,7 +26,7 @@ describe('deploy/rbac is generated from src/operator/rbac.ts', () => {
 
 describe('one list', () => {
   test('the children of a Registry, in order', () => {
-    expect(CHILD_RESOURCES.map((r) => r.plural)).toEqual(['secrets', 'persistentvolumeclaims', 'services', 'serviceaccounts', 'roles', 'rolebindings', 'deployments', 'ingresses']);
+    expect(CHILD_RESOURCES.map((r) => r.plural)).toEqual(['secrets', 'configmaps', 'persistentvolumeclaims', 'services', 'serviceaccounts', 'roles', 'rolebindings', 'deployments', 'ingresses']);
   });
 
   test('a watched resource has get, list and watch; at most one watch per resource', () => {

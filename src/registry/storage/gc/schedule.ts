@@ -5,12 +5,16 @@
 import type { Logger } from '../../../shared/logger.js';
 import { collectGarbage, type GcPolicy, type GcReport } from './collector.js';
 import type { GcMetrics } from './metrics.js';
+import type { GcOutcome } from './report-document.js';
 
 type Stores = Parameters<typeof collectGarbage>[0];
 
 export interface GcSchedule {
   stop(): Promise<void>;
 }
+
+/** Told about every run that ran (not those skipped because another collector held the lease). */
+export type GcFinished = (outcome: GcOutcome) => void;
 
 /** Runs one collection, logging and counting its result; never throws. */
 export async function runScheduledGc(
@@ -19,10 +23,13 @@ export async function runScheduledGc(
   leaseTtlMs: number,
   logger: Logger,
   metrics: GcMetrics,
+  onFinished: GcFinished = () => {},
 ): Promise<GcReport | undefined> {
+  const startedAt = Date.now();
   try {
     const report = await collectGarbage(stores, { policy, leaseTtlMs });
     metrics.observe(report);
+    if (report.ran) onFinished({ ok: true, report });
     if (!report.ran) logger.debug('garbage collection skipped: another collector holds the lease');
     else {
       logger.info('garbage collection finished', {
@@ -38,6 +45,7 @@ export async function runScheduledGc(
   } catch (err) {
     metrics.failed();
     logger.error('garbage collection failed', { error: (err as Error).message });
+    onFinished({ ok: false, error: err as Error, startedAt, durationMs: Date.now() - startedAt });
     return undefined;
   }
 }
@@ -46,6 +54,7 @@ export interface ScheduleOptions {
   policy: GcPolicy;
   intervalMs: number;
   leaseTtlMs: number;
+  onFinished?: GcFinished;
 }
 
 export function scheduleGc(stores: Stores, opts: ScheduleOptions, logger: Logger, metrics: GcMetrics): GcSchedule {
@@ -55,7 +64,7 @@ export function scheduleGc(stores: Stores, opts: ScheduleOptions, logger: Logger
   const next = (): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = runScheduledGc(stores, opts.policy, opts.leaseTtlMs, logger, metrics).finally(next);
+      running = runScheduledGc(stores, opts.policy, opts.leaseTtlMs, logger, metrics, opts.onFinished).finally(next);
     }, opts.intervalMs * (0.9 + Math.random() * 0.2));
     timer.unref();
   };

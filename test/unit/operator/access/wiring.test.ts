@@ -45,10 +45,14 @@ describe('which events wake a Registry', () => {
 });
 
 describe("the registry pods' identity", () => {
-  test('a ServiceAccount, and a Role on exactly the policy Secret bound to it, owned by the Registry', () => {
-    const [sa, role, binding] = buildIdentity(registry(), 'reg-policy').map((x) => x.object as Obj);
+  test('a ServiceAccount, and a Role on exactly the policy Secret and the report ConfigMap bound to it, owned by the Registry', () => {
+    const [sa, role, binding] = buildIdentity(registry(), 'reg-policy', 'reg-report').map((x) => x.object as Obj);
     expect(sa!.metadata).toMatchObject({ name: 'reg-registry', namespace: 'berth' });
-    expect(role!.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['reg-policy'], verbs: ['get', 'list', 'watch'] }]);
+    expect(role!.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['reg-policy'], verbs: ['get', 'list', 'watch'] },
+      // get and patch only: the pods can neither create, list nor delete ConfigMaps
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['reg-report'], verbs: ['get', 'patch'] },
+    ]);
     expect(binding!.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reg-policy-reader' });
     expect(binding!.subjects).toEqual([{ kind: 'ServiceAccount', name: 'reg-registry', namespace: 'berth' }]);
     for (const o of [sa, role, binding]) expect(o!.metadata.ownerReferences[0]).toMatchObject({ kind: 'Registry', name: 'reg', controller: true });

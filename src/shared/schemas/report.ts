@@ -1,0 +1,79 @@
+/**
+ * The report channel, registry → operator: in a cluster the operator creates a ConfigMap `<registry>-report` next to
+ * each Registry, and the registry pods (allowed only `get` and `patch` on that one ConfigMap) publish JSON documents
+ * under its keys. These are the documents' shapes (one source: the operator validates what it reads against them,
+ * and `Registry.status` reuses them), and the `report` section of the registry config that names the ConfigMap.
+ */
+import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
+import { parseTime } from '../policy.js';
+import { Duration } from './config-durations.js';
+import { Default, StringEnum } from './kit.js';
+
+// the same check as the policy schema's (registered here too, so the report documents validate on their own)
+FormatRegistry.Set('date-time', (s) => parseTime(s) !== undefined);
+
+/** The keys of the report ConfigMap, one document each. */
+export const REPORT_KEYS = {
+  /** The last garbage collection run ({@link GcReportDocumentSchema}). */
+  gc: 'gc.json',
+} as const;
+export type ReportKey = (typeof REPORT_KEYS)[keyof typeof REPORT_KEYS];
+
+/** The largest document the registry writes and the operator reads (a ConfigMap holds at most 1 MiB in all). */
+export const MAX_REPORT_BYTES = 256 * 1024;
+
+export const GC_RESULTS = ['Succeeded', 'Failed'] as const;
+export type GcResult = (typeof GC_RESULTS)[number];
+
+const Count = (description: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
+const Time = (description: string) => Type.String({ format: 'date-time', maxLength: 64, description });
+
+/** One finished garbage collection run. */
+export const GcRunSchema = Type.Object(
+  {
+    startTime: Time('When the run started (RFC 3339).'),
+    completionTime: Time('When it finished (RFC 3339).'),
+    durationSeconds: Type.Number({ minimum: 0, description: 'How long it took.' }),
+    result: StringEnum(GC_RESULTS, { description: 'Succeeded, or Failed (see message).' }),
+    blobsDeleted: Count('Blobs deleted.'),
+    bytesFreed: Count('Bytes of the blobs deleted.'),
+    manifestsDeleted: Count('Untagged manifests deleted by policy.'),
+    errors: Count('Problems met: kept manifests whose bytes are missing or unreadable, or the failure that ended the run.'),
+    message: Type.Optional(Type.String({ maxLength: 1024, description: 'What went wrong, when something did.' })),
+  },
+  { additionalProperties: false, description: 'The last garbage collection run of the registry.' },
+);
+export type GcRun = Static<typeof GcRunSchema>;
+
+/** `gc.json`: the last run, as published by the pod that ran it. */
+export const GcReportDocumentSchema = Type.Object(
+  {
+    lastRun: GcRunSchema,
+    reporter: Type.Optional(Type.String({ maxLength: 253, description: 'The pod that ran it.' })),
+  },
+  { additionalProperties: false },
+);
+export type GcReportDocument = Static<typeof GcReportDocumentSchema>;
+
+/** `report` in the registry config: where a registry in a cluster publishes its reports. */
+export const ReportConfigSchema = Type.Object(
+  {
+    configMap: Type.Object(
+      {
+        namespace: Type.String({ maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', errorMessage: 'must be a namespace name' }),
+        name: Type.String({
+          maxLength: 253,
+          pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+          errorMessage: 'must be a ConfigMap name',
+        }),
+      },
+      { additionalProperties: false, description: 'The ConfigMap the operator made for these reports (patched, never created).' },
+    ),
+    minInterval: Default(Duration('Writes to the ConfigMap are at least this far apart; documents published meanwhile are coalesced.'), '10s'),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "In a cluster: publish reports (the last garbage collection run…) to a ConfigMap the operator reads. Credentials: $KUBECONFIG, else the pod's ServiceAccount.",
+  },
+);
