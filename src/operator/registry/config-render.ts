@@ -8,6 +8,7 @@ import type { Endpoint } from './naming.js';
 import { REGISTRY_PORT } from './naming.js';
 import type { RegistryConfigFile } from '../../shared/schemas/registry-config.js';
 import type { RegistrySpec } from './types.js';
+import { renderGc } from './gc.js';
 
 /** Where the projected configuration volume is mounted, and the files in it. */
 export const POD_PATHS = {
@@ -50,9 +51,10 @@ export function renderRegistryConfig(
   policySecret?: { namespace: string; name: string },
   reportConfigMap?: { namespace: string; name: string },
 ): string {
+  const gc = renderGc(spec.gc);
   const config: RegistryConfigFile = {
     http: { addr: `0.0.0.0:${REGISTRY_PORT}`, externalUrl: endpoint.url, trustProxy: behindOwnIngress(spec) },
-    storage: { root: POD_PATHS.storage },
+    storage: { root: POD_PATHS.storage, ...(gc ? { gc } : {}) },
     log: { level: spec.logLevel },
     auth: {
       issuer: TOKEN_ISSUER,

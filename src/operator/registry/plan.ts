@@ -14,6 +14,7 @@ import { buildDeployment } from './build-deployment.js';
 import { buildClaim, buildIngress, buildService } from './build-network.js';
 import { buildIdentity } from './build-identity.js';
 import { buildReportConfigMap } from './build-report.js';
+import { gcSpecProblem } from './gc.js';
 import { effectiveAllowedImages, imageProblem } from './images.js';
 import { buildConfigSecret, buildPolicySecret, buildSigningKeySecret, generateSigningKey } from './build-secrets.js';
 import { contentHash, renderRegistryConfig } from './config-render.js';
@@ -64,6 +65,8 @@ function specProblem(spec: RegistrySpec, inputs: PlanInputs): PlanResult | undef
   const ttl = parseDuration(spec.auth.tokenTtl);
   if (ttl === undefined || ttl < 60_000) return invalid(`spec.auth.tokenTtl "${spec.auth.tokenTtl}" must be a duration of at least 60s`);
   if (spec.expose.ingress?.enabled && !spec.expose.host) return invalid('spec.expose.ingress.enabled needs spec.expose.host');
+  const gc = gcSpecProblem(spec.gc);
+  if (gc) return invalid(gc);
   if (spec.storage.existingClaim && inputs.existingClaim === null) {
     return {
       ok: false,

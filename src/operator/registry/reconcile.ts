@@ -1,7 +1,8 @@
 /**
  * Reconcile of one Registry: read (informer caches) → plan (pure builders) → create the Secrets made once → apply
  * what differs (server-side apply, in the plan's order: the pods' config and identity before the Deployment) →
- * status (pure function, written only when it changed). Level-based: it never depends on which event woke it.
+ * status (pure function of the children and of the reports the pods published, written only when it changed).
+ * Level-based: it never depends on which event woke it.
  */
 import type { Logger } from '../../shared/logger.js';
 import { classifyFailure, FAILURE_KINDS, hasStatus } from '../../kube/api-error.js';
@@ -15,6 +16,8 @@ import type { Informer } from '../../kube/informer.js';
 import { planRegistry, type RegistryPlan } from './plan.js';
 import { REASONS, type ObservedDeployment, type Reason } from './status.js';
 import { RegistryStatusWriter } from './status-writer.js';
+import { ReportReader, type ConfigMapObject } from './reports.js';
+import { GcReportDocumentSchema, REPORT_KEYS, type GcRun } from '../../shared/schemas/report.js';
 import { withDefaults, type Registry } from './types.js';
 
 /** How often a Registry waiting for its existing claim looks again (claims it does not own are not watched). */
@@ -40,9 +43,11 @@ export interface RegistryReconcilerDeps {
 export class RegistryReconciler implements Reconciler {
   readonly #d: RegistryReconcilerDeps;
   readonly #status: RegistryStatusWriter;
+  readonly #reports: ReportReader;
 
   constructor(deps: RegistryReconcilerDeps) {
     this.#d = deps;
+    this.#reports = new ReportReader(deps.logger);
     this.#status = new RegistryStatusWriter(deps.api, deps.events, deps.now ?? (() => new Date()), deps.logger);
   }
 
@@ -70,7 +75,14 @@ export class RegistryReconciler implements Reconciler {
       endpoint: plan.endpoint,
       claimName: plan.names.claim,
       deployment,
+      gcRun: this.#reportedGcRun(registry, plan),
     });
+  }
+
+  /** The last GC run in the report ConfigMap (an invalid document is logged and ignored). */
+  #reportedGcRun(registry: Registry, plan: RegistryPlan): GcRun | undefined {
+    const configMap = this.#cache(RESOURCES.configMap).get(`${registry.metadata.namespace}/${plan.names.reportConfigMap}`);
+    return this.#reports.read(configMap as ConfigMapObject | undefined, REPORT_KEYS.gc, GcReportDocumentSchema)?.lastRun;
   }
 
   #cache(rt: ResourceType): Informer<KubeObject> {

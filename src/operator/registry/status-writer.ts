@@ -1,6 +1,7 @@
 /**
  * Writes a Registry's status through the status subresource (server-side apply), only when it changed, and
- * records an Event for each transition a user cares about (became available, degraded, recovered).
+ * records an Event for each transition a user cares about (became available, degraded, recovered, a garbage
+ * collection run completed).
  */
 import type { Logger } from '../../shared/logger.js';
 import type { KubeApi } from '../../kube/kube-api.js';
@@ -8,6 +9,7 @@ import { objectKey } from '../../kube/objects.js';
 import { RESOURCES } from '../../kube/resources.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import type { EventRecorder } from '../runtime/events.js';
+import { gcRunEvent } from './gc.js';
 import { computeRegistryStatus, CONDITION_TYPES, findCondition, type StatusInputs } from './status.js';
 import type { Registry, RegistryStatus } from './types.js';
 
@@ -72,5 +74,8 @@ export class RegistryStatusWriter {
     } else if (degraded?.status === 'False' && wasDegraded?.status === 'True') {
       this.events.record(registry, 'Normal', 'Recovered', 'the operator applied the spec again');
     }
+    // once per run: the run now shown was not shown before (a restarted operator reads "before" from the status)
+    const gc = gcRunEvent(before?.gc?.lastRun, after.gc?.lastRun);
+    if (gc) this.events.record(registry, gc.type, gc.reason, gc.message);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The status of a Registry as a pure function of what the operator observed: conditions `Available`,
  * `Progressing` and `Degraded` (each with observedGeneration, a reason constant and a message saying what to do),
- * the endpoint, and replica counts. A condition keeps its lastTransitionTime while its status stays the same.
+ * the endpoint, replica counts, and the last garbage collection run the pods reported. A condition keeps its lastTransitionTime while its status stays the same.
  */
 import type { KubeObject } from '../../kube/objects.js';
 import { finishCondition, type ConditionDraft } from '../../kube/conditions.js';
@@ -9,6 +9,8 @@ import type { Endpoint } from './naming.js';
 import { selectorString } from './naming.js';
 import type { Condition } from '../../kube/conditions.js';
 import type { Registry, RegistryStatus } from './types.js';
+import type { GcRun } from '../../shared/schemas/report.js';
+import { latestGcRun } from './gc.js';
 
 export const CONDITION_TYPES = { available: 'Available', progressing: 'Progressing', degraded: 'Degraded' } as const;
 
@@ -52,6 +54,8 @@ export interface StatusInputs {
   deployment?: ObservedDeployment;
   /** Why the operator could not apply this generation (invalid spec, rejected write). */
   problem?: { reason: Reason; message: string };
+  /** The last garbage collection run the pods reported (report ConfigMap, gc.json). */
+  gcRun?: GcRun;
 }
 
 type Draft = ConditionDraft;
@@ -132,6 +136,8 @@ export function computeRegistryStatus(inputs: StatusInputs): RegistryStatus {
     if (registry.status.url) status.url = registry.status.url;
   }
   if (inputs.claimName) status.claimName = inputs.claimName;
+  const lastRun = latestGcRun(registry.status?.gc?.lastRun, inputs.gcRun);
+  if (lastRun) status.gc = { lastRun };
   return status;
 }
 

@@ -18,9 +18,16 @@ export { NO_REPORTS, type ReportPublisher } from './writer.js';
 
 export async function openReports(config: ReportConfig | undefined, logger: Logger): Promise<ReportPublisher> {
   if (!config) return NO_REPORTS;
-  const { kubeReportSink } = await import('./kube-sink.js');
-  const edge = await kubeReportSink(config);
   const log = logger.child({ subsystem: 'report' });
+  let edge: Awaited<ReturnType<typeof import('./kube-sink.js').kubeReportSink>>;
+  try {
+    const { kubeReportSink } = await import('./kube-sink.js');
+    edge = await kubeReportSink(config);
+  } catch (err) {
+    // reports are for the operator's status; a registry that cannot send them still serves
+    log.error('cannot reach the Kubernetes API; reports are not published', { error: (err as Error).message });
+    return NO_REPORTS;
+  }
   log.info('publishing reports', { configMap: `${config.configMap.namespace}/${config.configMap.name}` });
   const writer = createReportWriter(edge.sink, { minIntervalMs: config.minIntervalMs, logger: log });
   return {

@@ -24,6 +24,8 @@ export interface ReportWriterOptions {
   minIntervalMs: number;
   /** Longest wait between retries after failures (default 5 min). */
   maxBackoffMs?: number;
+  /** How long `close` waits for the last write at most (default 5 s). */
+  closeTimeoutMs?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -114,8 +116,14 @@ export function createReportWriter(sink: ReportSink, opts: ReportWriterOptions):
       closed = true;
       clearTimeout(timer);
       timer = undefined;
-      await inFlight;
-      if (pending.size > 0) await write();
+      const last = (async () => {
+        await inFlight;
+        if (pending.size > 0) await write();
+      })();
+      // a shutdown waits for the last report at most closeTimeoutMs (the API may be unreachable)
+      let cap: NodeJS.Timeout | undefined;
+      await Promise.race([last, new Promise<void>((resolve) => (cap = setTimeout(resolve, opts.closeTimeoutMs ?? 5_000)))]);
+      clearTimeout(cap);
     },
   };
 }

@@ -6,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Default, MapOf, StringEnum, applyDefaults, type Defaulted } from './kit.js';
 import { Conditions, KubeObjectSchema, ObservedGeneration } from './k8s.js';
 import { LOG_LEVELS } from './registry-config.js';
+import { RegistryGcSchema, RegistryGcStatusSchema } from './registry-gc.js';
 import { ExposeSchema, RegistryKubernetesAuthSchema, ResourcesSchema, StorageSchema, TenancySchema, TolerationSchema } from './registry-parts.js';
 
 export { ACCESS_MODES, type AccessMode } from './registry-parts.js';
@@ -66,6 +67,7 @@ export const RegistrySpecSchema = Type.Object(
       {},
     ),
     tenancy: Type.Optional(TenancySchema),
+    gc: Type.Optional(RegistryGcSchema),
     resources: Default(ResourcesSchema, { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } }),
     nodeSelector: Type.Optional(MapOf(Type.String(), { maxProperties: 32, description: 'Node labels the registry pods must run on.' })),
     tolerations: Type.Optional(
@@ -97,6 +99,7 @@ export const RegistryStatusSchema = Type.Object(
     readyReplicas: Type.Optional(Type.Integer({ format: 'int32', description: 'Registry pods that pass their readiness probe.' })),
     selector: Type.Optional(Type.String({ description: 'Label selector of the registry pods (used by the scale subresource).' })),
     claimName: Type.Optional(Type.String({ description: 'The PersistentVolumeClaim holding the layers.' })),
+    gc: Type.Optional(RegistryGcStatusSchema),
     conditions: Type.Optional(
       Conditions('Available, Progressing and Degraded, each with a reason and a message.', 'Available, Progressing or Degraded.'),
     ),

@@ -43,7 +43,9 @@ export const GcRunSchema = Type.Object(
     errors: Count('Problems met: kept manifests whose bytes are missing or unreadable, or the failure that ended the run.'),
     message: Type.Optional(Type.String({ maxLength: 1024, description: 'What went wrong, when something did.' })),
   },
-  { additionalProperties: false, description: 'The last garbage collection run of the registry.' },
+  // unknown fields are tolerated (a newer registry may add some) and not carried over; this is also the shape of
+  // Registry.status.gc.lastRun, and CRD schemas cannot say additionalProperties: false
+  { description: 'The last garbage collection run of the registry.' },
 );
 export type GcRun = Static<typeof GcRunSchema>;
 
@@ -53,7 +55,6 @@ export const GcReportDocumentSchema = Type.Object(
     lastRun: GcRunSchema,
     reporter: Type.Optional(Type.String({ maxLength: 253, description: 'The pod that ran it.' })),
   },
-  { additionalProperties: false },
 );
 export type GcReportDocument = Static<typeof GcReportDocumentSchema>;
 

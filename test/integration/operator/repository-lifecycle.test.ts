@@ -30,11 +30,13 @@ const LIFECYCLE_SPEC = {
 
 beforeAll(async () => {
   env = await startAccessEnv(['--resync-period', '10m']);
-  ({ berth } = await startRenderedRegistry(env, (c) => ({
-    ...c,
-    report: { ...c.report, minInterval: '1s' },
-    storage: { ...c.storage, lifecycle: { retentionInterval: '2s' } },
-  })));
+  ({ berth } = await startRenderedRegistry(env, {
+    edit: (c) => ({
+      ...c,
+      report: { ...c.report, minInterval: '1s' },
+      storage: { ...c.storage, lifecycle: { retentionInterval: '2s' } },
+    }),
+  }));
   await env.cluster.kubectl(['create', 'namespace', 'team-a']);
 }, 15 * 60_000);
 

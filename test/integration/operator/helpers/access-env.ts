@@ -112,20 +112,21 @@ export async function serviceAccountKubeconfig(env: AccessEnv, namespace: string
 
 /**
  * `berth serve` as a registry pod of `berth/reg` would run: the rendered config (only the signing key's path points
- * to where this test wrote the key, instead of the pod's mount), authenticated as the registry's ServiceAccount.
+ * to where this test wrote the key, instead of the pod's mount, and what `edit` changes), authenticated as the
+ * registry's ServiceAccount.
  */
 export async function startRenderedRegistry(
   env: AccessEnv,
-  /** Changes a test makes to the rendered config (shorter intervals), applied last. */
-  tune: (config: Obj) => Obj = (c) => c,
+  opts: { storage?: string; edit?: (config: Obj) => Obj } = {},
 ): Promise<{ berth: BerthProcess; config: Obj; kubeconfig: string }> {
   const get = (name: string): Promise<Obj> => env.cluster.getJson(['secret', name, '-n', REGISTRY_NS]);
   const config = parseYaml(secretText(await get(`${REGISTRY}-config`), 'config.yaml')) as Obj;
   const keyFile = join(env.dir, 'signing-key.pem');
   await writeFile(keyFile, secretText(await get(`${REGISTRY}-signing-key`), 'signing-key.pem'), { mode: 0o600 });
   const file = join(env.dir, 'config.yaml');
-  await writeFile(file, stringify(tune({ ...config, auth: { ...config.auth, signingKeyFile: keyFile } })));
+  const edit = opts.edit ?? ((c: Obj) => c);
+  await writeFile(file, stringify(edit({ ...config, auth: { ...config.auth, signingKeyFile: keyFile } })));
   const kubeconfig = await serviceAccountKubeconfig(env, REGISTRY_NS, `${REGISTRY}-registry`);
-  const berth = await startBerth({ config: file, addr: env.host, env: { KUBECONFIG: kubeconfig } });
+  const berth = await startBerth({ config: file, addr: env.host, storage: opts.storage, env: { KUBECONFIG: kubeconfig } });
   return { berth, config, kubeconfig };
 }

@@ -104,6 +104,18 @@ test('close writes what is pending, and nothing is written after it', async () =
   expect(writes).toEqual([{ 'gc.json': '{"n":1}' }, { 'gc.json': '{"n":2}' }]);
 });
 
+test('close waits for a hanging write at most closeTimeoutMs', async () => {
+  const w = createReportWriter(() => new Promise<void>(() => {}), { ...opts, closeTimeoutMs: 5_000 });
+  w.publish('gc.json', { n: 1 });
+  await jest.advanceTimersByTimeAsync(0);
+  let closed = false;
+  void w.close().then(() => (closed = true));
+  await jest.advanceTimersByTimeAsync(4_999);
+  expect(closed).toBe(false);
+  await jest.advanceTimersByTimeAsync(1);
+  expect(closed).toBe(true);
+});
+
 test('flush writes what is pending now', async () => {
   const { writes, sink } = recordingSink();
   const w = createReportWriter(sink, opts);
