@@ -15,6 +15,7 @@ import { computeRepositoryStatus, type Outcome } from './status.js';
 import type { StoredRobot } from './store.js';
 import { CONDITION_TYPES, REASONS, repositorySpec, type Repository, type RepositoryStatus } from './types.js';
 import { forEachLimit, WRITE_CONCURRENCY } from './writes.js';
+import { namedUsers, unknownUsersMessage, type UsersSource } from './users.js';
 
 export interface SecretResult {
   outcome: Outcome;
@@ -76,12 +77,22 @@ export class RepositoryStatusWriter {
   }
 
   /** The status of every Repository (not being deleted) of the Registry `key` after a reconcile that ran `plan`. */
-  async writeAll(key: string, repos: readonly Repository[], plan: AccessPlan, outcomes: SecretOutcomes, nowMs: number): Promise<void> {
+  async writeAll(
+    key: string,
+    repos: readonly Repository[],
+    plan: AccessPlan,
+    outcomes: SecretOutcomes,
+    nowMs: number,
+    usersSource?: UsersSource,
+  ): Promise<void> {
     const now = new Date(nowMs);
     const accepted = new Map(plan.accepted.map((a) => [a.key, a]));
     await forEachLimit(repos.filter((r) => !isDeleting(r)), WRITE_CONCURRENCY, async (repo) => {
       const k = objectKey(repo);
       const a = accepted.get(k);
+      const named = a ? namedUsers(a.spec).length : 0;
+      const unknown = plan.unknownUsers.get(k) ?? [];
+      const users = named ? { named, unknown, message: unknown.length ? unknownUsersMessage(unknown, usersSource, key) : undefined } : undefined;
       const status = computeRepositoryStatus({
         repo,
         admission: plan.admissions.get(k)!,
@@ -91,6 +102,7 @@ export class RepositoryStatusWriter {
         pullOutcomes: outcomes.pull,
         push: outcomes.push.get(k),
         lastRotationTime: lastRotation(a, plan.credentials.store.robots),
+        users,
         now,
       });
       await this.write(repo, status);
@@ -119,6 +131,9 @@ export class RepositoryStatusWriter {
     if (is?.status === 'False' && warned.includes(is.reason) && (was?.reason !== is.reason || was.message !== is.message)) {
       this.events.record(repo, 'Warning', is.reason, is.message);
     }
+    const usersWas = before?.conditions?.find((c) => c.type === CONDITION_TYPES.usersResolved);
+    const usersIs = after.conditions?.find((c) => c.type === CONDITION_TYPES.usersResolved);
+    if (usersIs?.status === 'False' && usersWas?.message !== usersIs.message) this.events.record(repo, 'Warning', usersIs.reason, usersIs.message);
   }
 
   #recordReadyTransition(repo: Repository, before: RepositoryStatus | undefined, after: RepositoryStatus): void {

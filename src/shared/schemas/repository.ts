@@ -160,7 +160,7 @@ export const RepositoryStatusSchema = Type.Object(
       Type.Integer({ format: 'int32', description: 'Namespaces that hold a current pull Secret for this repository.' }),
     ),
     lastRotationTime: Type.Optional(Type.String({ format: 'date-time', description: 'When the credentials were last rotated.' })),
-    conditions: Type.Optional(Conditions('Ready and CredentialsSynced, each with a reason and a message.', 'Ready or CredentialsSynced.')),
+    conditions: Type.Optional(Conditions('Ready, CredentialsSynced and (when spec.access names users) UsersResolved, each with a reason and a message.', 'Ready, CredentialsSynced or UsersResolved.')),
   },
   { description: 'What the operator observed. Written by the operator only.' },
 );
