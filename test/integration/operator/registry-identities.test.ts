@@ -124,7 +124,8 @@ beforeAll(async () => {
   await kubectl(['create', 'serviceaccount', 'ci', '-n', NS]);
   await kubectl(['create', 'rolebinding', 'ci-push', '-n', NS, '--clusterrole', 'berth-repository-pusher', '--serviceaccount', `${NS}:ci`]);
   await usersSecret([`alice:${bcrypt.hashSync(ALICE_PASSWORD, 10)}`]);
-  operator = await startOperator(saKubeconfig, ['--image', 'berth:test', '--resync-period', '2s']);
+  // The default resync period (minutes): a users Secret edit is picked up by the access controller's own recheck.
+  operator = await startOperator(saKubeconfig, ['--image', 'berth:test']);
 }, 15 * 60_000);
 
 afterAll(async () => {
