@@ -7,6 +7,8 @@
 #                                        kubelet, kube-scheduler, kube-proxy, CNI bridge, a default StorageClass
 #   bash scripts/dev-cluster.sh import PATH   import an image tarball or OCI layout dir into the node's containerd
 #   bash scripts/dev-cluster.sh probe-image NAME DIR   write the node's test image (dev-node/probe.go) as an OCI layout
+#   bash scripts/dev-cluster.sh crane-image NAME DIR   the same plus a static crane and a credential helper that
+#                                        reads a projected ServiceAccount token (dev-node/credential-helper.go)
 #   bash scripts/dev-cluster.sh stop     stop them and remove the data dir
 #   bash scripts/dev-cluster.sh status   say whether it runs, print the kubeconfig path
 #   bash scripts/dev-cluster.sh env      print shell exports (KUBECONFIG, PATH, ...)
@@ -60,7 +62,8 @@ main() {
     pid) [[ -n "${2:-}" ]] || die "pid needs a name"; component_pid "$2" ;;
     import) [[ -n "${2:-}" ]] || die "import needs a path"; node_import "$2" ;;
     probe-image) [[ -n "${3:-}" ]] || die "probe-image needs a name and a dir"; probe_image "$2" "$3" ;;
-    *) die "unknown command '$cmd' (build|start [--node]|stop|status|env|import|probe-image)" ;;
+    crane-image) [[ -n "${3:-}" ]] || die "crane-image needs a name and a dir"; crane_image "$2" "$3" ;;
+    *) die "unknown command '$cmd' (build|start [--node]|stop|status|env|import|probe-image|crane-image)" ;;
   esac
 }
 

@@ -13,7 +13,8 @@ const HEADERS: Record<RbacRole, string[]> = {
     'write only their status; manage the children of a Registry, which carry an owner reference so the garbage',
     'collector, not the operator, deletes them with their Registry (`patch` is server-side apply; `update` repairs a',
     'hand edit that apply cannot merge, such as a changed port number); record Events.',
-    'Only Ingresses are deleted here (Secrets: see 21-cluster-role-repositories.yaml). It cannot delete Services,',
+    'Only Ingresses and the auth-delegator ClusterRoleBindings it made are deleted here (Secrets: see',
+    '21-cluster-role-repositories.yaml); it may bind berth-registry-auth-delegator and no other ClusterRole. It cannot delete Services,',
     'Deployments or PersistentVolumeClaims (a Registry\'s layers are never deleted by the operator), nor touch Pods.',
   ],
   access: [

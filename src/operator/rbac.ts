@@ -11,8 +11,9 @@
 import { RESOURCES, type ResourceType } from '../kube/resources.js';
 import type { WatchScope } from '../kube/informer-factory.js';
 import { CHILD_SELECTOR, MANAGED_BY, LABELS } from './registry/naming.js';
+import { AUTH_DELEGATOR_ROLE } from './registry/build-auth-delegation.js';
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'patch' | 'update' | 'delete';
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'patch' | 'update' | 'delete' | 'bind';
 
 /** Who a permission is for: the file and object it is rendered into. */
 export const RBAC_ROLES = {
@@ -80,6 +81,21 @@ export const PERMISSIONS: readonly Permission[] = [
   { role: 'registry', resource: RESOURCES.roleBinding, verbs: APPLY, watch: CHILDREN, child: true, why: 'Its RoleBinding to the pods\' ServiceAccount.' },
   { role: 'registry', resource: RESOURCES.deployment, verbs: APPLY, watch: CHILDREN, child: true, why: "A Registry's Deployment (applied after the ServiceAccount, Role and RoleBinding its pods use)." },
   { role: 'registry', resource: RESOURCES.ingress, verbs: [...APPLY, 'delete'], watch: CHILDREN, child: true, why: 'A Registry\'s Ingress; deleted when spec.expose.ingress no longer asks for one.' },
+  {
+    role: 'registry',
+    resource: RESOURCES.clusterRoleBinding,
+    verbs: [...APPLY, 'delete'],
+    watch: { scope: 'cluster', labelSelector: CHILD_SELECTOR },
+    child: true,
+    why: `Binds a Registry's pods to ${AUTH_DELEGATOR_ROLE} while spec.auth.kubernetes.enabled; deleted when it is disabled or the Registry is gone (a cluster-scoped object cannot be owned by a Registry). Only bindings it labelled for a Registry and that refer to that role are ever deleted.`,
+  },
+  {
+    role: 'registry',
+    resource: RESOURCES.clusterRole,
+    resourceNames: [AUTH_DELEGATOR_ROLE],
+    verbs: ['bind'],
+    why: `Bind ${AUTH_DELEGATOR_ROLE} (deploy/rbac/40-repository-roles.yaml) without holding its permissions; no other ClusterRole.`,
+  },
   { role: 'registry', resource: RESOURCES.event, verbs: ['create', 'patch'], why: 'Events on Registries and Repositories (patch: the count of a repeated Event).' },
   { role: 'access', resource: RESOURCES.repository, verbs: ['patch'], watch: { scope: 'watched' }, why: 'Repositories: what the access controller reads; patch puts and removes its finalizer.' },
   { role: 'access', resource: RESOURCES.repository, subresource: 'status', verbs: ['get', 'patch', 'update'], why: "A Repository's status (server-side apply)." },

@@ -1,14 +1,15 @@
 /**
  * The access policy of a Registry, rendered from its Repositories and its robots (pure). Rules, in order:
  * - public repositories: `everyone` may pull;
- * - each Repository's `spec.access` entries: the named users and robots, with the actions given;
+ * - each Repository's `spec.access` entries: the named users and robots, with the actions given (users only those
+ *   the Registry's users Secret defines, when it is read: `users.ts`);
  * - pull robots: robots that may pull the same set of repositories share one rule (a label selector that picks
  *   many namespaces for many Repositories stays one rule, not namespaces × repositories);
  * - push robots: pull and push on their one repository.
  * Every robot lists its current secret, and the secrets it replaced with their end of overlap as `expires`, so the
  * registry itself refuses an old secret on time.
  */
-import { type AccessPolicy, type PolicyRobot, type PolicyRule, type PolicyTenancy } from '../../shared/policy.js';
+import { type AccessPolicy, type PolicyRobot, type PolicyRule, type PolicyTenancy, type PolicyUser } from '../../shared/policy.js';
 import type { Registry } from '../registry/types.js';
 import { tenancyOf } from './tenancy.js';
 import { policyLifecycle } from './lifecycle.js';
@@ -35,11 +36,13 @@ function publicRules(accepted: readonly AcceptedRepository[]): PolicyRule[] {
   return paths.length ? [{ repositories: paths, principals: ['everyone'], actions: ['pull'], description: 'public repositories' }] : [];
 }
 
-function accessRules(accepted: readonly AcceptedRepository[]): PolicyRule[] {
+/** `known`: the user names that may appear in rules (undefined: every name, as written). */
+function accessRules(accepted: readonly AcceptedRepository[], known: ReadonlySet<string> | undefined): PolicyRule[] {
   const rules: PolicyRule[] = [];
   for (const { key, spec } of [...accepted].sort((a, b) => (a.key < b.key ? -1 : 1))) {
     for (const entry of spec.access) {
-      const principals = [...entry.users.map((u) => `user:${u}`), ...entry.robots.map((r) => `robot:${r}`)];
+      const users = known ? entry.users.filter((u) => known.has(u)) : entry.users;
+      const principals = [...users.map((u) => `user:${u}`), ...entry.robots.map((r) => `robot:${r}`)];
       if (principals.length === 0 || entry.actions.length === 0) continue;
       rules.push({ repositories: [spec.path], principals, actions: entry.actions, description: `spec.access of Repository ${key}` });
     }
@@ -87,12 +90,16 @@ export function policyTenancy(registry: Registry, accepted: readonly AcceptedRep
   };
 }
 
-/** The policy for a Registry whose accepted Repositories are `accepted` and whose robots are `robots` (pure). */
+/**
+ * The policy for a Registry whose accepted Repositories are `accepted` and whose robots are `robots` (pure). `users`:
+ * the people the Repositories name that the users Secret defines (`resolveUsers`); the rules then name only them.
+ */
 export function buildAccessPolicy(
   accepted: readonly AcceptedRepository[],
   wanted: ReadonlyMap<string, WantedRobot>,
   robots: Readonly<Record<string, StoredRobot>>,
   tenancy?: PolicyTenancy,
+  users?: readonly PolicyUser[],
 ): AccessPolicy {
   const policyRobots = Object.entries(robots)
     .filter(([name]) => wanted.has(name))
@@ -100,9 +107,9 @@ export function buildAccessPolicy(
     .sort(byName);
   const lifecycle = policyLifecycle(accepted);
   return {
-    users: [],
+    users: users ? [...users] : [],
     robots: policyRobots,
-    rules: [...publicRules(accepted), ...accessRules(accepted), ...robotRules(wanted)],
+    rules: [...publicRules(accepted), ...accessRules(accepted, users && new Set(users.map((u) => u.name))), ...robotRules(wanted)],
     catalog: [],
     ...(tenancy ? { tenancy } : {}),
     ...(lifecycle.length ? { lifecycle } : {}),

@@ -19,6 +19,7 @@ import { selectNamespaces } from './selection.js';
 import type { CredentialStore } from './store.js';
 import { ACCESS_ANNOTATIONS, repositorySpec, type Namespace, type Repository } from './types.js';
 import { usableSecret } from './usable.js';
+import { resolveUsers, type UsersSource } from './users.js';
 
 export interface AccessInputs {
   registry: Registry;
@@ -34,6 +35,8 @@ export interface AccessInputs {
   mint: () => string;
   /** How long the registry may take to apply a policy change. */
   propagationDelayMs: number;
+  /** The Registry's spec.auth.usersSecret as read; undefined when it sets none. */
+  users?: UsersSource;
 }
 
 export interface PullSecretPlan {
@@ -64,6 +67,8 @@ export interface AccessPlan {
   policyYaml: string;
   pullSecrets: PullSecretPlan[];
   pushSecrets: PushSecretPlan[];
+  /** By Repository key: the user names its spec.access names that cannot log in (left out of the policy). */
+  unknownUsers: Map<string, string[]>;
   /** When to reconcile again (a secret becoming usable, a rotation or an overlap end); capped at one hour. */
   requeueAfterMs?: number;
 }
@@ -177,7 +182,10 @@ export function planAccess(inputs: AccessInputs): AccessPlan {
   const wanted = wantedRobots(accepted);
   const credentials = planCredentials({ store: inputs.store, wanted, requests: rotateRequests(accepted), now, mint: inputs.mint });
   credentials.store = { ...credentials.store, markerKey: inputs.store.markerKey ?? inputs.mint() };
-  const policyYaml = renderAccessPolicy(buildAccessPolicy(accepted, wanted, credentials.store.robots, policyTenancy(registry, accepted)));
+  const people = resolveUsers(inputs.users, accepted, new Set(wanted.keys()));
+  const policyYaml = renderAccessPolicy(
+    buildAccessPolicy(accepted, wanted, credentials.store.robots, policyTenancy(registry, accepted), people.users),
+  );
   let wake = credentials.nextAt;
   const ctx: SecretContext = {
     registry: { namespace: registry.metadata.namespace ?? '', name: registry.metadata.name },
@@ -193,5 +201,5 @@ export function planAccess(inputs: AccessInputs): AccessPlan {
   const pullSecrets = pullSecretPlans(accepted, ctx);
   const pushSecrets = pushSecretPlans(accepted, ctx);
   const requeueAfterMs = wake === undefined ? undefined : Math.min(MAX_REQUEUE_MS, Math.max(100, wake - now));
-  return { admissions, accepted, wanted, credentials, policyYaml, pullSecrets, pushSecrets, requeueAfterMs };
+  return { admissions, accepted, wanted, credentials, policyYaml, pullSecrets, pushSecrets, unknownUsers: people.unknown, requeueAfterMs };
 }

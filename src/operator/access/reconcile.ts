@@ -40,6 +40,8 @@ import { OUTCOMES } from './status.js';
 import { RepositoryStatusWriter, type SecretOutcomes, type SecretResult } from './status-writer.js';
 import { parseStore, STORE_KEY, type CredentialStore } from './store.js';
 import { ACCESS_LABELS, COMPONENTS, REASONS, REPOSITORY_FINALIZER, registryKeyOf, type Namespace, type Repository, type ServiceAccount } from './types.js';
+import { hasStatus } from '../../kube/api-error.js';
+import { parseUsers, USERS_KEY, type UsersSource } from './users.js';
 import { applyPolicyText, forEachLimit, isOurs, patchServiceAccount, SecretWriter, setFinalizers, WRITE_CONCURRENCY } from './writes.js';
 
 export interface AccessCaches {
@@ -63,9 +65,18 @@ export interface AccessReconcilerDeps {
   propagationDelayMs?: number;
   now?: () => number;
   mint?: () => string;
+  /** How often a users Secret is read again (default {@link USERS_RECHECK_MS}). */
+  usersRecheckMs?: number;
 }
 
 export const DEFAULT_PROPAGATION_DELAY_MS = 2_000;
+
+/**
+ * How often a Registry with spec.auth.usersSecret reads that Secret again. It is a Secret of the user's (not
+ * labelled as Berth's, so not in the Secrets informer): it is read with one GET per reconcile, and this bounds how
+ * long a person removed from it keeps access.
+ */
+export const USERS_RECHECK_MS = 30_000;
 
 /**
  * Whether the live policy text already says what `desired` says (comments and layout aside): the Registry
@@ -114,6 +125,7 @@ export class AccessReconciler implements Reconciler {
     }
     const storeSecret = this.#d.caches.secrets.get(`${ns}/${storeSecretName({ namespace: ns, name: registry.metadata.name })}`);
     const before = this.#readStore(registry, storeSecret);
+    const users = await this.#readUsers(registry, spec.auth.usersSecret);
     const plan = planAccess({
       registry,
       registrySpec: spec,
@@ -124,15 +136,40 @@ export class AccessReconciler implements Reconciler {
       now: this.#now(),
       mint: this.#d.mint ?? generateRobotSecret,
       propagationDelayMs: this.#d.propagationDelayMs ?? DEFAULT_PROPAGATION_DELAY_MS,
+      users,
     });
     await this.#writeStore(registry, plan, storeSecret);
     await this.#writePolicy(registry, plan, policySecret);
     const outcomes = await this.#syncSecrets(key, plan, ownerKeyOf(registry, plan.credentials.store));
-    await this.#status.writeAll(key, repos, plan, outcomes, this.#now(), this.#usageReport(registry));
+    await this.#status.writeAll(key, repos, plan, outcomes, this.#now(), users, this.#usageReport(registry));
     for (const e of credentialEvents(registry, plan, before.robots)) this.#d.events.record(e.object, e.type, e.reason, e.message);
     if (outcomes.error) throw outcomes.error;
     await this.#releaseFinalizers(repos);
-    return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+    const requeue = users ? Math.min(plan.requeueAfterMs ?? USERS_RECHECK_MS, this.#d.usersRecheckMs ?? USERS_RECHECK_MS) : plan.requeueAfterMs;
+    return requeue === undefined ? undefined : { requeueAfterMs: requeue };
+  }
+
+  /**
+   * The users of spec.auth.usersSecret (one GET: the Secret is the user's, outside the informer of Berth's Secrets);
+   * a line that cannot be used is skipped and told in a Warning Event on the Registry (never the line itself).
+   */
+  async #readUsers(registry: Registry, name: string | undefined): Promise<UsersSource | undefined> {
+    if (!name) return undefined;
+    const namespace = registry.metadata.namespace ?? '';
+    const source: UsersSource = { secret: `${namespace}/${name}`, found: false, users: [], problems: [] };
+    let secret: KubeObject;
+    try {
+      secret = await this.#d.api.get<KubeObject>(RESOURCES.secret, namespace, name);
+    } catch (err) {
+      if (hasStatus(err, 404)) return source;
+      throw err;
+    }
+    const parsed = parseUsers(secretText(secret, USERS_KEY) ?? '');
+    if (parsed.problems.length) {
+      const message = `Secret ${source.secret} (spec.auth.usersSecret): skipped ${parsed.problems.slice(0, 5).join('; ')}`;
+      this.#d.events.record(registry, 'Warning', 'InvalidUsers', message);
+    }
+    return { ...source, found: true, ...parsed };
   }
 
   /** The usage the Registry's pods published in its report ConfigMap (validated; undefined when absent or invalid). */

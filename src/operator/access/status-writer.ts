@@ -16,6 +16,7 @@ import { computeRepositoryStatus, type Outcome } from './status.js';
 import type { StoredRobot } from './store.js';
 import { CONDITION_TYPES, REASONS, repositorySpec, type Repository, type RepositoryStatus } from './types.js';
 import { forEachLimit, WRITE_CONCURRENCY } from './writes.js';
+import { namedUsers, unknownUsersMessage, type UsersSource } from './users.js';
 
 export interface SecretResult {
   outcome: Outcome;
@@ -83,6 +84,7 @@ export class RepositoryStatusWriter {
     plan: AccessPlan,
     outcomes: SecretOutcomes,
     nowMs: number,
+    usersSource?: UsersSource,
     usage?: UsageReportDocument,
   ): Promise<void> {
     const now = new Date(nowMs);
@@ -90,6 +92,9 @@ export class RepositoryStatusWriter {
     await forEachLimit(repos.filter((r) => !isDeleting(r)), WRITE_CONCURRENCY, async (repo) => {
       const k = objectKey(repo);
       const a = accepted.get(k);
+      const named = a ? namedUsers(a.spec).length : 0;
+      const unknown = plan.unknownUsers.get(k) ?? [];
+      const users = named ? { named, unknown, message: unknown.length ? unknownUsersMessage(unknown, usersSource, key) : undefined } : undefined;
       const status = computeRepositoryStatus({
         repo,
         admission: plan.admissions.get(k)!,
@@ -100,6 +105,7 @@ export class RepositoryStatusWriter {
         push: outcomes.push.get(k),
         lastRotationTime: lastRotation(a, plan.credentials.store.robots),
         ...(usage && a ? { usage: { observedTime: usage.observedTime, report: usage.repositories[a.spec.path] } } : {}),
+        users,
         now,
       });
       await this.write(repo, status);
@@ -128,6 +134,9 @@ export class RepositoryStatusWriter {
     if (is?.status === 'False' && warned.includes(is.reason) && (was?.reason !== is.reason || was.message !== is.message)) {
       this.events.record(repo, 'Warning', is.reason, is.message);
     }
+    const usersWas = before?.conditions?.find((c) => c.type === CONDITION_TYPES.usersResolved);
+    const usersIs = after.conditions?.find((c) => c.type === CONDITION_TYPES.usersResolved);
+    if (usersIs?.status === 'False' && usersWas?.message !== usersIs.message) this.events.record(repo, 'Warning', usersIs.reason, usersIs.message);
   }
 
   #recordReadyTransition(repo: Repository, before: RepositoryStatus | undefined, after: RepositoryStatus): void {

@@ -37,6 +37,8 @@ export interface RepositoryObservation {
   lastRotationTime?: string;
   /** What the registry reported about the repository (its report ConfigMap), when it did. */
   usage?: { observedTime: string; report: RepositoryReport | undefined };
+  /** When spec.access names users: how many, and those that cannot log in with the message saying why. */
+  users?: { named: number; unknown: string[]; message?: string };
   now: Date;
 }
 
@@ -107,6 +109,13 @@ function syncedCondition(o: RepositoryObservation): Draft {
   return { type, status: 'True', reason: REASONS.synced, message: `pull Secret in ${p.synced.length} namespaces${push}${missing}` };
 }
 
+/** `UsersResolved`: whether every user spec.access names is defined in the Registry's users Secret. */
+function usersCondition(o: RepositoryObservation, users: NonNullable<RepositoryObservation['users']>): Draft {
+  const type = CONDITION_TYPES.usersResolved;
+  if (users.unknown.length) return { type, status: 'False', reason: REASONS.unknownUsers, message: users.message ?? `unknown users: ${list(users.unknown)}` };
+  return { type, status: 'True', reason: REASONS.usersResolved, message: `the ${users.named} users spec.access names are defined by the Registry` };
+}
+
 /** The status the Repository should have (pure). */
 export function computeRepositoryStatus(o: RepositoryObservation): RepositoryStatus {
   const generation = o.repo.metadata.generation;
@@ -116,6 +125,7 @@ export function computeRepositoryStatus(o: RepositoryObservation): RepositorySta
     syncedNamespaces: o.admission.accepted ? problems(o).synced.length : 0,
     conditions: [finishCondition(readyCondition(o), previous, generation, o.now), finishCondition(syncedCondition(o), previous, generation, o.now)],
   };
+  if (o.admission.accepted && o.users) status.conditions!.push(finishCondition(usersCondition(o, o.users), previous, generation, o.now));
   if (o.lastRotationTime) status.lastRotationTime = o.lastRotationTime;
   if (o.admission.accepted && o.usage) Object.assign(status, lifecycleStatus(o.usage.report, o.usage.observedTime));
   return status;

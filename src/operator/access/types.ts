@@ -66,7 +66,7 @@ export const COMPONENTS = { pullSecret: 'pull-secret', pushSecret: 'push-secret'
 /** Label selector of every Secret the credential machinery writes. */
 export const ACCESS_SECRET_SELECTOR = `${ACCESS_LABELS.managedBy}=berth-operator,${ACCESS_LABELS.sourceRegistry}`;
 
-export const CONDITION_TYPES = { ready: 'Ready', credentialsSynced: 'CredentialsSynced' } as const;
+export const CONDITION_TYPES = { ready: 'Ready', credentialsSynced: 'CredentialsSynced', usersResolved: 'UsersResolved' } as const;
 
 export const REASONS = {
   accepted: 'Accepted',
@@ -85,5 +85,9 @@ export const REASONS = {
   invalidAccess: 'InvalidAccess',
   /** Some selected namespaces did not consent to receive the pull Secret (consent.ts). */
   consentRequired: 'ConsentRequired',
+  /** Every user spec.access names is defined by the Registry's users Secret. */
+  usersResolved: 'UsersResolved',
+  /** spec.access names users the Registry's users Secret does not define (they are left out of the policy). */
+  unknownUsers: 'UnknownUsers',
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS];

@@ -16,6 +16,7 @@ import type { EventRecorder } from '../runtime/events.js';
 import type { OperatorMetrics } from '../runtime/metrics.js';
 import { CHILD_RESOURCES, watchScope } from '../rbac.js';
 import { LABELS, MANAGED_BY } from './naming.js';
+import { REGISTRY_NAMESPACE_LABEL } from './build-auth-delegation.js';
 import { RegistryReconciler } from './reconcile.js';
 import type { Registry } from './types.js';
 
@@ -44,11 +45,17 @@ export function registryChanged(old: Registry | undefined, obj: Registry): boole
   return !isDeepStrictEqual(m(old), m(obj));
 }
 
-/** The Registry a child belongs to (its `berth.dev/registry` label), as a key; undefined for anything else. */
-export function registryKeyOfChild(obj: KubeObject): string | undefined {
+/**
+ * The Registry a child belongs to (its `berth.dev/registry` label; a cluster-scoped child names the namespace in
+ * `berth.dev/registry-namespace`), as a key; undefined for anything else, and for a Registry outside the watched
+ * namespace (a cluster-scoped child of another operator's Registry is not ours to clean up).
+ */
+export function registryKeyOfChild(obj: KubeObject, watchNamespace?: string): string | undefined {
   const labels = obj.metadata.labels ?? {};
   const name = labels[LABELS.managedBy] === MANAGED_BY ? labels[LABELS.registry] : undefined;
-  return name ? `${obj.metadata.namespace}/${name}` : undefined;
+  const namespace = obj.metadata.namespace ?? labels[REGISTRY_NAMESPACE_LABEL];
+  if (!name || !namespace || (watchNamespace !== undefined && namespace !== watchNamespace)) return undefined;
+  return `${namespace}/${name}`;
 }
 
 export function createRegistryController(o: RegistryControllerOptions): Controller {
@@ -81,7 +88,7 @@ export function createRegistryController(o: RegistryControllerOptions): Controll
   for (const [rt, informer] of children) {
     informer.on((event, obj) => {
       if (event === 'deleted') applier.forget(rt, obj.metadata.namespace, obj.metadata.name);
-      const key = registryKeyOfChild(obj);
+      const key = registryKeyOfChild(obj, o.watchNamespace);
       if (key) controller.enqueue(key, { respectBackoff: true });
     });
   }

@@ -15,6 +15,7 @@ import { buildClaim, buildIngress, buildService } from './build-network.js';
 import { buildIdentity } from './build-identity.js';
 import { buildReportConfigMap } from './build-report.js';
 import { gcSpecProblem } from './gc.js';
+import { buildAuthDelegation } from './build-auth-delegation.js';
 import { effectiveAllowedImages, imageProblem } from './images.js';
 import { buildConfigSecret, buildPolicySecret, buildSigningKeySecret, generateSigningKey } from './build-secrets.js';
 import { contentHash, renderRegistryConfig } from './config-render.js';
@@ -44,6 +45,11 @@ export interface RegistryPlan {
   apply: Array<{ resource: ResourceType; object: KubeObject }>;
   /** Children that must not exist (an Ingress no longer asked for). */
   remove: Array<{ resource: ResourceType; name: string }>;
+  /**
+   * The name of the pods' auth-delegator ClusterRoleBinding while spec.auth.kubernetes.enabled (it is in `apply`);
+   * undefined otherwise. Every other binding labelled for this Registry is deleted.
+   */
+  authDelegation: string | undefined;
 }
 
 export type PlanResult =
@@ -122,10 +128,12 @@ export function planRegistry(registry: Registry, inputs: PlanInputs, spec: Regis
     { resource: RESOURCES.configMap, object: buildReportConfigMap(registry, spec) },
     ...buildIdentity(registry, names.policySecret, names.reportConfigMap),
   ];
+  const delegation = spec.auth.kubernetes?.enabled ? buildAuthDelegation(registry) : undefined;
+  if (delegation) apply.push({ resource: RESOURCES.clusterRoleBinding, object: delegation });
   if (claim) apply.push({ resource: RESOURCES.pvc, object: claim });
   apply.push({ resource: RESOURCES.service, object: buildService(registry, spec) });
   apply.push({ resource: RESOURCES.deployment, object: deployment });
   if (ingress) apply.push({ resource: RESOURCES.ingress, object: ingress });
   const remove = ingress ? [] : [{ resource: RESOURCES.ingress, name: names.ingress }];
-  return { ok: true, plan: { spec, endpoint, names, create, apply, remove } };
+  return { ok: true, plan: { spec, endpoint, names, create, apply, remove, authDelegation: delegation?.metadata.name } };
 }

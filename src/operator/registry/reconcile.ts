@@ -7,13 +7,14 @@
 import type { Logger } from '../../shared/logger.js';
 import { classifyFailure, FAILURE_KINDS, hasStatus } from '../../kube/api-error.js';
 import type { KubeApi } from '../../kube/kube-api.js';
-import { objectKey, type KubeObject } from '../../kube/objects.js';
+import { objectKey, parseKey, type KubeObject } from '../../kube/objects.js';
 import { RESOURCES, type ResourceType } from '../../kube/resources.js';
 import { withDesiredHash, type Applier } from '../runtime/applier.js';
 import { TerminalError, type Reconciler, type ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
 import type { Informer } from '../../kube/informer.js';
 import { planRegistry, type RegistryPlan } from './plan.js';
+import { unwantedDelegations } from './build-auth-delegation.js';
 import { REASONS, type ObservedDeployment, type Reason } from './status.js';
 import { RegistryStatusWriter } from './status-writer.js';
 import { ReportReader, type ConfigMapObject } from './reports.js';
@@ -53,11 +54,12 @@ export class RegistryReconciler implements Reconciler {
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const registry = this.#d.caches.registries.get(key);
-    if (!registry) {
-      this.#status.forget(key);
+    if (!registry || registry.metadata.deletionTimestamp) {
+      // Its namespaced children go with it (owner references); its cluster-scoped binding is deleted here.
+      await this.#removeDelegations(key, undefined);
+      if (!registry) this.#status.forget(key);
       return;
     }
-    if (registry.metadata.deletionTimestamp) return;
     const spec = withDefaults(registry.spec);
     const existingClaim = spec.storage.existingClaim ? await this.#readClaim(registry, spec.storage.existingClaim) : undefined;
     const result = planRegistry(registry, { defaultImage: this.#d.defaultImage, allowedImages: this.#d.allowedImages, existingClaim }, spec);
@@ -70,6 +72,7 @@ export class RegistryReconciler implements Reconciler {
     const created = await this.#createOnce(registry, plan);
     const deployment = await this.#applyAll(registry, plan, created);
     await this.#removeUnwanted(registry, plan);
+    await this.#removeDelegations(key, plan.authDelegation);
     await this.#status.write(registry, {
       desiredReplicas: plan.spec.replicas,
       endpoint: plan.endpoint,
@@ -151,6 +154,20 @@ export class RegistryReconciler implements Reconciler {
       if (!this.#cache(resource).get(`${ns}/${name}`)) continue;
       try {
         await this.#d.api.delete(resource, ns, name);
+      } catch (err) {
+        if (!hasStatus(err, 404)) throw err;
+      }
+    }
+  }
+
+  /** Deletes the auth-delegator bindings of the Registry `key` other than `wanted` (all of them when undefined). */
+  async #removeDelegations(key: string, wanted: string | undefined): Promise<void> {
+    const { namespace, name } = parseKey(key);
+    const cache = this.#d.caches.children.get(RESOURCES.clusterRoleBinding);
+    for (const binding of unwantedDelegations(cache?.list() ?? [], namespace ?? '', name, wanted)) {
+      try {
+        await this.#d.api.delete(RESOURCES.clusterRoleBinding, undefined, binding.metadata.name);
+        this.#d.logger.info('deleted the auth-delegator binding of a Registry', { registry: key, binding: binding.metadata.name });
       } catch (err) {
         if (!hasStatus(err, 404)) throw err;
       }

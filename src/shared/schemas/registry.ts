@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Default, MapOf, StringEnum, applyDefaults, type Defaulted } from './kit.js';
-import { Conditions, KubeObjectSchema, ObservedGeneration } from './k8s.js';
+import { Conditions, DNS_SUBDOMAIN, KubeObjectSchema, ObservedGeneration } from './k8s.js';
 import { LOG_LEVELS } from './registry-config.js';
 import { RegistryGcSchema, RegistryGcStatusSchema } from './registry-gc.js';
 import { ExposeSchema, RegistryKubernetesAuthSchema, ResourcesSchema, StorageSchema, TenancySchema, TolerationSchema } from './registry-parts.js';
@@ -61,6 +61,14 @@ export const RegistrySpecSchema = Type.Object(
             '5m',
           ),
           kubernetes: Type.Optional(RegistryKubernetesAuthSchema),
+          usersSecret: Type.Optional(
+            Type.String({
+              maxLength: 253,
+              pattern: DNS_SUBDOMAIN,
+              description:
+                "A Secret in this namespace whose key `users` holds people as `name:hash` lines: bcrypt (htpasswd -B) or scrypt (berth passwd). Repositories grant them access with spec.access[].users; the operator puts the users they name into the access policy (re-read at least every 30s: a user removed from the Secret loses access then).",
+            }),
+          ),
         },
         { description: 'The embedded token service.' },
       ),

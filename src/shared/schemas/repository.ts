@@ -166,7 +166,7 @@ export const RepositoryStatusSchema = Type.Object(
     lastRotationTime: Type.Optional(Type.String({ format: 'date-time', description: 'When the credentials were last rotated.' })),
     usage: Type.Optional(RepositoryUsageSchema),
     retention: Type.Optional(RetentionStatusSchema),
-    conditions: Type.Optional(Conditions('Ready and CredentialsSynced, each with a reason and a message.', 'Ready or CredentialsSynced.')),
+    conditions: Type.Optional(Conditions('Ready, CredentialsSynced and (when spec.access names users) UsersResolved, each with a reason and a message.', 'Ready, CredentialsSynced or UsersResolved.')),
   },
   { description: 'What the operator observed. Written by the operator only.' },
 );

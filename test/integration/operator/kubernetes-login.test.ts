@@ -5,7 +5,8 @@
  * with a SubjectAccessReview; access is granted with the ready-made `berth-repository-*` ClusterRoles.
  */
 import { jest } from '@jest/globals';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +148,34 @@ test('a forged token is refused', async () => {
   const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
   const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'system:serviceaccount:kube-system:default' })).toString('base64url');
   expect(await login(`${header}.${forged}.${Buffer.from('not a signature').toString('base64url')}`, `repository:${REPO}:pull`)).toMatchObject({ status: 401 });
+});
+
+/** A real token's claims, times moved by `shiftS` seconds, signed with `key` (RS256, the real token's kid). */
+async function resigned(key: KeyObject, shiftS: number): Promise<string> {
+  const [header, payload] = (await tokenOf('pusher')).split('.');
+  const { kid } = JSON.parse(Buffer.from(header!, 'base64url').toString()) as { kid?: string };
+  const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown> & { iat: number; nbf: number; exp: number };
+  const { iat, nbf, exp, ...rest } = claims;
+  return new SignJWT(rest)
+    .setProtectedHeader({ alg: 'RS256', ...(kid ? { kid } : {}) })
+    .setIssuedAt(iat + shiftS)
+    .setNotBefore(nbf + shiftS)
+    .setExpirationTime(exp + shiftS)
+    .sign(key);
+}
+
+test("a token signed with the cluster's service-account key: accepted while valid, refused once expired", async () => {
+  const clusterKey = createPrivateKey(await readFile(join(cluster.dir, 'pki', 'sa.key')));
+  // The same claims, re-signed: accepted (so the refusal below is the expiry, not the signing).
+  expect(await login(await resigned(clusterKey, 0), `repository:${REPO}:pull`)).toMatchObject({ status: 200, scope: `repository:${REPO}:pull` });
+  const expired = await resigned(clusterKey, -2 * 3600 - 60);
+  expect(JSON.parse(Buffer.from(expired.split('.')[1]!, 'base64url').toString()).exp * 1000).toBeLessThan(Date.now());
+  expect(await login(expired, `repository:${REPO}:pull`)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+});
+
+test('a token with valid claims signed by another key is refused', async () => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  expect(await login(await resigned(privateKey, 0), `repository:${REPO}:pull`)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
 });
 
 test('robots of the policy still log in while Kubernetes identities are on', async () => {

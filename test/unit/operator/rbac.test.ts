@@ -19,14 +19,14 @@ describe('deploy/rbac is generated from src/operator/rbac.ts', () => {
     const deletes = [...rules('20-cluster-role.yaml'), ...rules('21-cluster-role-repositories.yaml')]
       .filter((r) => r.verbs.includes('delete'))
       .flatMap((r) => r.resources);
-    expect(deletes.sort()).toEqual(['ingresses', 'secrets']);
+    expect(deletes.sort()).toEqual(['clusterrolebindings', 'ingresses', 'secrets']);
     expect(rules('20-cluster-role.yaml')).toContainEqual({ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'] });
   });
 });
 
 describe('one list', () => {
   test('the children of a Registry, in order', () => {
-    expect(CHILD_RESOURCES.map((r) => r.plural)).toEqual(['secrets', 'configmaps', 'persistentvolumeclaims', 'services', 'serviceaccounts', 'roles', 'rolebindings', 'deployments', 'ingresses']);
+    expect(CHILD_RESOURCES.map((r) => r.plural)).toEqual(['secrets', 'configmaps', 'persistentvolumeclaims', 'services', 'serviceaccounts', 'roles', 'rolebindings', 'deployments', 'ingresses', 'clusterrolebindings']);
   });
 
   test('a watched resource has get, list and watch; at most one watch per resource', () => {
