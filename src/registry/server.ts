@@ -42,6 +42,17 @@ export interface StartDeps {
   createAuth?: (config: RegistryConfig, deps: { logger: Logger; metrics: RegistryMetrics }) => Promise<AuthModule>;
   /** A storage driver to use instead of the one `config.storage` names (embedding, tests). */
   driver?: StorageDriver;
+  /** As one worker of `berth serve --workers N` (cluster/). */
+  worker?: WorkerRole;
+}
+
+/** What differs in a worker of several: its metrics are labelled and served aggregated, housekeeping runs once. */
+export interface WorkerRole {
+  index: number;
+  /** Runs the upload purge and the GC timer (one worker does; the others only forget their stale hash states). */
+  housekeeping: boolean;
+  /** The `/metrics` answer: every worker's metrics, gathered by the primary. */
+  metricsText: () => Promise<{ contentType: string; text: string }>;
 }
 
 /** How long a shutdown waits for in-flight requests. */
@@ -52,8 +63,10 @@ function splitAddr(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(addr.slice(i + 1)) };
 }
 
-export async function startRegistry({ config, logger, createAuth, driver }: StartDeps): Promise<RunningRegistry> {
+export async function startRegistry({ config, logger, createAuth, driver, worker }: StartDeps): Promise<RunningRegistry> {
   const metrics = createMetrics();
+  if (worker) metrics.registry.setDefaultLabels({ worker: String(worker.index) });
+  const housekeeping = worker?.housekeeping ?? true;
   const storageDriver = driver ?? (await openDriver(config.storage));
   const storage = createStorage(storageDriver);
   if (config.auth && !createAuth) throw new Error('the config has an auth section, but no token service was given');
@@ -67,6 +80,7 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
     authorizer: auth?.authorizer ?? allowAll,
     tokenRouter: auth?.router,
     ready: () => ready && (auth?.ready?.() ?? true),
+    ...(worker ? { metricsText: worker.metricsText } : {}),
   });
   const server = createServer(serverTimeouts(config.http), app);
   const stopGuard = guardServer(server, config.http, metrics);
@@ -78,6 +92,10 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   const bound = server.address() as AddressInfo;
   const address = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
   const purge = async (): Promise<void> => {
+    if (!housekeeping) {
+      await storage.uploads.forgetGone().catch(() => undefined);
+      return;
+    }
     try {
       const n = await storage.uploads.purge(config.storage.uploadPurge.maxAgeMs);
       if (n > 0) logger.info('purged abandoned uploads', { count: n });
@@ -87,14 +105,15 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   };
   const timer = setInterval(() => void purge(), config.storage.uploadPurge.intervalMs);
   timer.unref();
-  const gc: GcSchedule | undefined = config.storage.gc
-    ? scheduleGc(
-        { driver: storageDriver, blobs: storage.blobs, catalog: storage.catalog },
-        { policy: gcPolicyOf(config.storage.gc), intervalMs: config.storage.gc.intervalMs, leaseTtlMs: config.storage.gc.leaseMs },
-        logger,
-        createGcMetrics(metrics.registry),
-      )
-    : undefined;
+  const gc: GcSchedule | undefined =
+    config.storage.gc && housekeeping
+      ? scheduleGc(
+          { driver: storageDriver, blobs: storage.blobs, catalog: storage.catalog },
+          { policy: gcPolicyOf(config.storage.gc), intervalMs: config.storage.gc.intervalMs, leaseTtlMs: config.storage.gc.leaseMs },
+          logger,
+          createGcMetrics(metrics.registry),
+        )
+      : undefined;
   ready = true;
   return {
     server,

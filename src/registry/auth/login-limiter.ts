@@ -17,6 +17,7 @@
  * Memory is bounded: every table is an LRU of at most `maxKeys` entries.
  */
 import { LRUCache } from 'lru-cache';
+import type { AuthConfig } from '../../shared/registry-config.js';
 import { FailureLimiter } from './rate-limit.js';
 
 export interface LoginLimits {
@@ -46,6 +47,11 @@ export interface LoginTicket {
 
 export type Admission = { ok: true; ticket: LoginTicket } | { ok: false; reason: Refusal; retryAfterMs: number };
 
+/** What the token service asks: a {@link LoginLimiter} here, or (with `berth serve --workers N`) the primary's. */
+export interface LoginAdmitter {
+  begin(account: string | undefined, address: string, now?: number): Admission | Promise<Admission>;
+}
+
 const WINDOW_MS = 60_000;
 const TRUSTED_MS = 30 * 24 * 3600_000;
 
@@ -55,7 +61,7 @@ interface PairState {
   last: number;
 }
 
-export class LoginLimiter {
+export class LoginLimiter implements LoginAdmitter {
   readonly limits: Required<LoginLimits>;
   readonly #byAddress: FailureLimiter;
   readonly #byAccount: FailureLimiter;
@@ -145,4 +151,14 @@ export class LoginLimiter {
     if (over >= 0) state.lockedUntil = now + Math.min(WINDOW_MS * 2 ** Math.min(over, 20), this.limits.lockoutMaxMs);
     this.#pairs.set(pair, state);
   }
+}
+
+/** The login limiter the auth config describes. */
+export function loginLimiterFor(config: AuthConfig): LoginLimiter {
+  return new LoginLimiter({
+    failuresPerMinute: config.failedLoginsPerMinute,
+    maxConcurrentPerAddress: config.maxConcurrentLoginsPerAddress,
+    maxConcurrentPerAccount: config.maxConcurrentLoginsPerAccount,
+    lockoutMaxMs: config.loginLockoutMaxMs,
+  });
 }

@@ -11,7 +11,7 @@ import type { KubeReviews, KubeUser } from './kubernetes/reviews.js';
 import { credentialStillValid, login } from './login.js';
 import { TOKEN_OUTCOMES, type AuthMetrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
-import type { LoginLimiter, LoginTicket } from './login-limiter.js';
+import type { LoginAdmitter, LoginTicket } from './login-limiter.js';
 import { formatScopes } from './scope.js';
 import type { TokenRequest } from './token-request.js';
 import type { AccessItem } from './types.js';
@@ -20,7 +20,7 @@ import { issueAccessToken, issueRefreshToken, TokenError, verifyRefreshToken, ty
 export interface TokenServiceDeps {
   settings: TokenSettings;
   policy: PolicyStore;
-  limiter: LoginLimiter;
+  limiter: LoginAdmitter;
   logger: Logger;
   metrics: AuthMetrics;
   /** Kubernetes bearer tokens as passwords (`auth.kubernetes.enabled`). */
@@ -63,8 +63,8 @@ const REFUSED_MESSAGES = {
 } as const;
 
 /** Admits a login attempt (reserving it against the limits), or the 429 that refuses it. */
-function admit(deps: TokenServiceDeps, account: string | undefined, ip: string, now: number): Admitted {
-  const admission = deps.limiter.begin(account, ip, now);
+async function admit(deps: TokenServiceDeps, account: string | undefined, ip: string, now: number): Promise<Admitted> {
+  const admission = await deps.limiter.begin(account, ip, now);
   if (admission.ok) return { ok: true, ticket: admission.ticket };
   deps.metrics.loginFailures.inc({ reason: admission.reason });
   const retryAfterS = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
@@ -102,7 +102,7 @@ async function byKubeToken(deps: TokenServiceDeps, reviews: KubeReviews, ticket:
 
 async function byLogin(deps: TokenServiceDeps, req: Extract<TokenRequest, { credentials: unknown }>, ip: string, now: number): Promise<Who> {
   const { username, password } = req.credentials;
-  const admitted = admit(deps, username, ip, now);
+  const admitted = await admit(deps, username, ip, now);
   if (!admitted.ok) return admitted;
   const { ticket } = admitted;
   if (deps.kubernetes && !deps.policy.current.account(username) && looksLikeKubeToken(password)) {
@@ -124,7 +124,7 @@ async function byLogin(deps: TokenServiceDeps, req: Extract<TokenRequest, { cred
 }
 
 async function byRefreshToken(deps: TokenServiceDeps, token: string, ip: string, now: number): Promise<Who> {
-  const admitted = admit(deps, undefined, ip, now);
+  const admitted = await admit(deps, undefined, ip, now);
   if (!admitted.ok) return admitted;
   const { ticket } = admitted;
   try {

@@ -63,7 +63,7 @@ export interface AuthRegistry {
 }
 
 export async function startAuthRegistry(
-  opts: { policy?: string; auth?: Record<string, unknown>; http?: Record<string, unknown>; limits?: Record<string, unknown> } = {},
+  opts: { policy?: string; auth?: Record<string, unknown>; http?: Record<string, unknown>; limits?: Record<string, unknown>; workers?: number } = {},
 ): Promise<AuthRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-auth-it-'));
   const policyFile = join(dir, 'policy.yaml');
@@ -71,7 +71,7 @@ export async function startAuthRegistry(
   const auth = { issuer: ISSUER, service: SERVICE, signingKeyFile: 'signing-key.pem', policyFile: 'policy.yaml', ...opts.auth };
   const config = join(dir, 'config.yaml');
   await writeFile(config, stringify({ log: { level: 'debug' }, auth, ...(opts.http ? { http: opts.http } : {}), ...(opts.limits ? { limits: opts.limits } : {}) }));
-  const berth = await startBerth({ config, storage: join(dir, 'data') });
+  const berth = await startBerth({ config, storage: join(dir, 'data'), ...(opts.workers ? { workers: opts.workers } : {}) });
   return {
     berth,
     url: berth.url,
