@@ -106,7 +106,7 @@ async function serveAsWorker(config: RegistryConfig): Promise<number> {
   const index = Number(process.env[WORKER_INDEX_ENV] ?? 0);
   const logger = createLogger(config.log.level, { component: 'registry', worker: index });
   const link = new PrimaryLink();
-  const limiter = config.auth ? link.loginLimiter() : undefined;
+  const limiter = config.auth ? link.loginLimiter(config.auth.maxConcurrentLoginsPerAddress) : undefined;
   const deps: StartDeps = {
     config,
     logger,

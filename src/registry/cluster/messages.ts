@@ -11,12 +11,15 @@ import type { Refusal } from '../auth/login-limiter.js';
 
 export type WorkerRequest =
   | { kind: 'metrics' }
-  | { kind: 'login-begin'; account: string | undefined; address: string; now: number };
+  | { kind: 'login-begin'; account: string | undefined; address: string; now: number }
+  | { kind: 'login-settle'; account: string; address: string; now: number; ok: boolean };
 
 export type ReplyBody =
   | { kind: 'metrics'; contentType: string; text: string }
   | { kind: 'login-begin'; ok: true; ticket: number }
   | { kind: 'login-begin'; ok: false; reason: Refusal; retryAfterMs: number }
+  | { kind: 'login-settle'; ok: true }
+  | { kind: 'login-settle'; ok: false; reason: Refusal; retryAfterMs: number }
   | { kind: 'error'; message: string };
 
 export type ToPrimary =

@@ -5,8 +5,9 @@
  *
  * - **Metrics:** a worker asked for `/metrics` asks the primary, which gathers every serving worker's registry
  *   (collector.ts) and answers; each series carries a `worker` label.
- * - **The login limiter:** the failed-login counts, lockouts and concurrency caps live here, so the limits of
- *   the config hold for the registry as a whole, not per worker.
+ * - **The login limiter:** the failed-login counts, lockouts and the per-account concurrency cap live here, so
+ *   the limits of the config hold for the registry as a whole, not per worker. The per-address concurrency cap is
+ *   each worker's (worker-link.ts): it guards that worker's password-hash pool.
  * - **Lifecycle:** the first `listening` line is printed once every worker listens; a worker that dies is
  *   replaced (after 1 s, doubling to 30 s while replacements keep dying young); SIGTERM/SIGINT stop every worker
  *   gracefully (each finishes its requests, as a single process does) and the primary exits when all have.
@@ -38,7 +39,11 @@ const HEALTHY_AFTER_MS = 60_000;
 /** Runs the primary until it is stopped; resolves with the exit code. */
 export async function runPrimary({ workers: count, config, logger }: PrimaryOptions): Promise<number> {
   const collector = new MetricsCollector();
-  const limiter: LoginLimiter | undefined = config.auth ? loginLimiterFor(config.auth) : undefined;
+  // The per-address concurrency cap is each worker's (it guards that worker's password-hash pool, and counted here
+  // it would also count the IPC round trips); failures, lockouts and the per-account cap are counted here.
+  const limiter: LoginLimiter | undefined = config.auth
+    ? loginLimiterFor(config.auth, { maxConcurrentPerAddress: Number.MAX_SAFE_INTEGER })
+    : undefined;
   /** Open login tickets by id, with the worker that holds each (a dying worker's tickets fail). */
   const tickets = new Map<number, { ticket: LoginTicket; worker: number }>();
   let nextTicket = 1;
@@ -59,6 +64,13 @@ export async function runPrimary({ workers: count, config, logger }: PrimaryOpti
       return { kind: 'metrics', contentType: collector.contentType, text: await collector.collect(serving) };
     }
     if (!limiter) return { kind: 'error', message: 'no auth section in the config' };
+    if (request.kind === 'login-settle') {
+      const admission = limiter.begin(request.account, request.address, request.now);
+      if (!admission.ok) return { kind: 'login-settle', ok: false, reason: admission.reason, retryAfterMs: admission.retryAfterMs };
+      if (request.ok) admission.ticket.succeeded();
+      else admission.ticket.failed();
+      return { kind: 'login-settle', ok: true };
+    }
     const admission = limiter.begin(request.account, request.address, request.now);
     if (!admission.ok) return { kind: 'login-begin', ok: false, reason: admission.reason, retryAfterMs: admission.retryAfterMs };
     const ticket = nextTicket++;

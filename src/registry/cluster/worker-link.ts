@@ -3,7 +3,7 @@
  * text, and the login limiter kept by the primary so its limits hold across all workers.
  */
 import type { Registry } from 'prom-client';
-import type { Admission, LoginAdmitter, Refusal } from '../auth/login-limiter.js';
+import { REFUSALS, type Admission, type LoginAdmitter, type Refusal, type Settlement } from '../auth/login-limiter.js';
 import { isToWorker, type ReplyBody, type ToPrimary, type WorkerRequest } from './messages.js';
 
 /** How long a worker waits for the primary's answer. */
@@ -66,21 +66,44 @@ export class PrimaryLink {
     return body;
   }
 
-  /** A login limiter whose state lives in the primary: one set of counts for all workers. */
-  loginLimiter(): LoginAdmitter {
+  /**
+   * A login limiter whose failure counts and lockouts live in the primary (one set for all workers). Logins of one
+   * address in progress in this worker are capped at `maxConcurrentPerAddress`: past it, 429 at once without asking
+   * the primary. A login counts from the primary's admission to its end (the credential check), not during the
+   * round trip to the primary: a robot's check takes microseconds, and counting the round trip would refuse
+   * a client's parallel connections that a single process serves. Attempts already on their way to the primary
+   * when the cap is reached still proceed (at most one round trip's worth).
+   */
+  loginLimiter(maxConcurrentPerAddress: number): LoginAdmitter {
+    const inFlight = new Map<string, number>();
+    const release = (address: string): void => {
+      const n = (inFlight.get(address) ?? 1) - 1;
+      if (n > 0) inFlight.set(address, n);
+      else inFlight.delete(address);
+    };
     return {
       begin: async (account, address, now = Date.now()): Promise<Admission> => {
+        if ((inFlight.get(address) ?? 0) >= maxConcurrentPerAddress) {
+          return { ok: false, reason: REFUSALS.concurrencyLimited, retryAfterMs: 1000 };
+        }
         const body = await this.request({ kind: 'login-begin', account, address, now });
         if (body.kind !== 'login-begin') throw new Error(`unexpected reply ${body.kind} to a login request`);
         if (!body.ok) return { ok: false, reason: body.reason as Refusal, retryAfterMs: body.retryAfterMs };
+        inFlight.set(address, (inFlight.get(address) ?? 0) + 1);
         const ticket = body.ticket;
         let done = false;
         const end = (ok: boolean): void => {
           if (done) return;
           done = true;
+          release(address);
           this.send({ type: 'berth:login-end', ticket, ok });
         };
         return { ok: true, ticket: { succeeded: () => end(true), failed: () => end(false) } };
+      },
+      settle: async (account, address, ok, now = Date.now()): Promise<Settlement> => {
+        const body = await this.request({ kind: 'login-settle', account, address, now, ok });
+        if (body.kind !== 'login-settle') throw new Error(`unexpected reply ${body.kind} to a login request`);
+        return body.ok ? { ok: true } : { ok: false, reason: body.reason as Refusal, retryAfterMs: body.retryAfterMs };
       },
     };
   }
