@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { startBerth, type BerthProcess } from '../../helpers/berth-process.js';
 import { Client, sha256 } from '../../helpers/registry-app.js';
-import { SERVICE, basic, startAuthRegistry, type AuthRegistry } from './auth-fixture.js';
+import { SECRETS, SERVICE, basic, startAuthRegistry, type AuthRegistry } from './auth-fixture.js';
 
 /** Pids of the direct children of `pid` (the workers of a primary). */
 function childrenOf(pid: number): number[] {
@@ -130,9 +130,9 @@ describe('two workers, no auth', () => {
 });
 
 /** `GET /token` with Basic credentials on a new connection. */
-function login(r: AuthRegistry, user: string, pass: string): Promise<number> {
+function login(r: AuthRegistry, user: string, pass: string, localAddress = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(`${r.url}/token?service=${SERVICE}`, { agent: false, headers: { Authorization: basic(user, pass) } }, (res) => {
+    const req = request(`${r.url}/token?service=${SERVICE}`, { agent: false, localAddress, headers: { Authorization: basic(user, pass) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode!));
     });
@@ -148,6 +148,9 @@ test('the login limit holds for the registry, not per worker (3 failures a minut
     for (let i = 0; i < 6; i++) statuses.push(await login(r, 'bob', `wrong-${i}`));
     // per-worker counts would have let 6 through (3 on each worker)
     expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    // a robot's parallel logins from one (other) address are not refused: 40 at once, far over the limit of 3
+    const robot = await Promise.all(Array.from({ length: 40 }, () => login(r, 'ci', SECRETS.ci, '127.0.0.9')));
+    expect(robot.filter((s) => s !== 200)).toEqual([]);
   } finally {
     await r.stop();
   }
