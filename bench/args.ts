@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['limits', 'blob', 'skopeo', 'ctr', 'small', 'manifest', 'auth'] as const;
+export const PHASES = ['limits', 'blob', 'skopeo', 'ctr', 'small', 'manifest', 'auth', 'workers'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {

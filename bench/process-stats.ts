@@ -53,3 +53,28 @@ export function sampleRss(pid: number, intervalMs = 50): { stop(): number } {
     },
   };
 }
+
+/** The pids of `pid` and all its descendants (a cluster primary and its workers). */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i]!;
+    try {
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+      if (children) out.push(...children.split(/\s+/).map(Number));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** CPU seconds of the process and its descendants still alive (a worker replaced meanwhile loses its share). */
+export function treeCpuSeconds(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + (cpuSeconds(p) || 0), 0);
+}
+
+/** The largest RSS of one process in the tree, in KiB (the per-worker figure). */
+export function maxRssInTreeKiB(pid: number): number {
+  return Math.max(...processTree(pid).map((p) => rssKiB(p) || 0));
+}

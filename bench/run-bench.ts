@@ -28,6 +28,7 @@ import { summarize, type ReportRow } from './report.js';
 import { startPair } from './servers.js';
 import { MiB } from './stats.js';
 import type { BenchServer, ScenarioResult, ServerName } from './types.js';
+import { runWorkersBench } from './workers.js';
 
 export interface BenchReport {
   startedAt: string;
@@ -44,6 +45,7 @@ export interface BenchReport {
   /** Why the run stopped early, if it did. */
   stoppedEarly: string | undefined;
   auth: { markdown: string; json: unknown } | undefined;
+  workers: { markdown: string; json: unknown } | undefined;
 }
 
 /** The 1, 5 and 15 minute load averages. */
@@ -100,6 +102,9 @@ function declareAll(rec: Recorder, opts: BenchOptions, limits: MachineLimits | u
   if (opts.phases.has('manifest')) declareManifestScenarios(rec, opts.wrkConnections);
 }
 
+/** The phases measured in the Berth-vs-Distribution rounds (the others run once, after them). */
+const ROUND_PHASES = ['blob', 'skopeo', 'ctr', 'small', 'manifest'] as const;
+
 /** Runs the rounds; returns how many completed, and why it stopped early if it did. */
 async function runRounds(
   base: Omit<RoundEnv, 'round' | 'servers' | 'dir'>,
@@ -109,6 +114,7 @@ async function runRounds(
   report: Pick<BenchReport, 'loadavg'>,
   log: (line: string) => void,
 ): Promise<{ done: number; stoppedEarly: string | undefined }> {
+  if (!ROUND_PHASES.some((p) => base.opts.phases.has(p))) return { done: 0, stoppedEarly: undefined };
   for (let round = 1; round <= base.opts.rounds; round++) {
     const dir = join(workDir, `round-${round}`);
     let servers: Record<ServerName, BenchServer> | undefined;
@@ -174,6 +180,14 @@ export async function runBench(
     log(`! ${message}`);
     return undefined;
   });
+  const workers = opts.phases.has('workers')
+    ? await runWorkersPhase(opts, workDir, deadline, running, log).catch((err: unknown) => {
+        const message = `workers benchmark (bench/workers.ts): ${(err as Error).message}`;
+        errors.push(message);
+        log(`! ${message}`);
+        return undefined;
+      })
+    : undefined;
   report.loadavg.end = await loadavg();
   log(`load average at end: ${report.loadavg.end}`);
   const scenarios = rec.results();
@@ -196,7 +210,20 @@ export async function runBench(
     errors,
     stoppedEarly: rounds.stoppedEarly,
     auth,
+    workers,
   };
+}
+
+async function runWorkersPhase(opts: BenchOptions, workDir: string, deadline: Deadline, running: ServerSet, log: (line: string) => void) {
+  deadline.check('workers benchmark');
+  log('workers benchmark (bench/workers.ts): --workers 1 vs 2');
+  const dir = join(workDir, 'workers');
+  await mkdir(dir, { recursive: true });
+  try {
+    return await runWorkersBench({ opts, workDir: dir, deadlineAt: deadline.at, log, running });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Issue 3's auth benchmark, when `bench/auth.ts` exists (see auth-hook.ts). */

@@ -1,7 +1,8 @@
 /**
  * Starts the two registries the benchmark compares, each on a free loopback port over its own fresh storage
  * folder, with stdout and stderr going to a log file (so the benchmark never spends CPU draining a pipe):
- * - Berth: the built CLI, `node dist/src/cli/main.js serve --addr 127.0.0.1:0 --storage DIR`, default config;
+ * - Berth: the built CLI, `node dist/src/cli/main.js serve --addr 127.0.0.1:0 --storage DIR --workers 1`, default
+ *   config (one process unless the workers phase asks for more);
  * - Distribution: Debian's `docker-registry serve CONFIG`, with Debian's shipped config (in-memory blob
  *   descriptor cache, delete enabled, storage health check) minus its htpasswd auth.
  * These launchers live here rather than in test/helpers because `npm run build` compiles `bench/` but not `test/`.
@@ -25,6 +26,8 @@ export interface BerthLaunch {
   config?: string;
   /** Run under `node --cpu-prof`, writing the profile into this folder at exit. */
   cpuProfDir?: string;
+  /** `--workers N` (default 1: one process, so its pid's CPU and RSS are the whole server's). */
+  workers?: number;
 }
 
 /** Debian's /etc/docker/registry/config.yml, on our storage and a free loopback port, without auth. */
@@ -67,7 +70,7 @@ export async function startBerthServer(dir: string, launch: BerthLaunch = {}): P
   const storage = join(dir, 'berth-storage');
   await mkdir(storage, { recursive: true });
   const nodeFlags = launch.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', launch.cpuProfDir] : [];
-  const args = [...nodeFlags, BERTH_CLI, 'serve', '--addr', '127.0.0.1:0', '--storage', storage];
+  const args = [...nodeFlags, BERTH_CLI, 'serve', '--addr', '127.0.0.1:0', '--storage', storage, '--workers', String(launch.workers ?? 1)];
   if (launch.config) args.push('--config', launch.config);
   return launchServer('berth', process.execPath, args, dir, storage);
 }

@@ -64,6 +64,20 @@ export interface StartDeps {
   driver?: StorageDriver;
   /** Where reports go instead of the `report` section's ConfigMap (tests). */
   reports?: ReportPublisher;
+  /** As one worker of `berth serve --workers N` (cluster/). */
+  worker?: WorkerRole;
+}
+
+/** What differs in a worker of several: its metrics are labelled and served aggregated, housekeeping runs once. */
+export interface WorkerRole {
+  index: number;
+  /**
+   * Runs the upload purge and the GC, scrub and retention timers and publishes the usage report (one worker does;
+   * the others only forget their stale hash states).
+   */
+  housekeeping: boolean;
+  /** The `/metrics` answer: every worker's metrics, gathered by the primary. */
+  metricsText: () => Promise<{ contentType: string; text: string }>;
 }
 
 /** How long a shutdown waits for in-flight requests. */
@@ -74,8 +88,10 @@ function splitAddr(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(addr.slice(i + 1)) };
 }
 
-export async function startRegistry({ config, logger, createAuth, driver, reports: givenReports }: StartDeps): Promise<RunningRegistry> {
+export async function startRegistry({ config, logger, createAuth, driver, reports: givenReports, worker }: StartDeps): Promise<RunningRegistry> {
   const metrics = createMetrics();
+  if (worker) metrics.registry.setDefaultLabels({ worker: String(worker.index) });
+  const housekeeping = worker?.housekeeping ?? true;
   const storageDriver = driver ?? (await openDriver(config.storage));
   const storage = createStorage(storageDriver);
   if (config.auth && !createAuth) throw new Error('the config has an auth section, but no token service was given');
@@ -103,6 +119,7 @@ export async function startRegistry({ config, logger, createAuth, driver, report
     tokenRouter: auth?.router,
     ready: () => ready && (auth?.ready?.() ?? true),
     storageHealth,
+    ...(worker ? { metricsText: worker.metricsText } : {}),
   });
   const server = createServer(serverTimeouts(config.http), app);
   const stopGuard = guardServer(server, config.http, metrics);
@@ -114,6 +131,10 @@ export async function startRegistry({ config, logger, createAuth, driver, report
   const bound = server.address() as AddressInfo;
   const address = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
   const purge = async (): Promise<void> => {
+    if (!housekeeping) {
+      await storage.uploads.forgetGone().catch(() => undefined);
+      return;
+    }
     try {
       const n = await storage.uploads.purge(config.storage.uploadPurge.maxAgeMs);
       if (n > 0) logger.info('purged abandoned uploads', { count: n });
@@ -123,7 +144,7 @@ export async function startRegistry({ config, logger, createAuth, driver, report
   };
   const timer = setInterval(() => void purge(), config.storage.uploadPurge.intervalMs);
   timer.unref();
-  const gc: GcSchedule | undefined = config.storage.gc
+  const gc: GcSchedule | undefined = config.storage.gc && housekeeping
     ? scheduleGc(
         { driver: storageDriver, blobs: storage.blobs, catalog: storage.catalog },
         {
@@ -140,7 +161,7 @@ export async function startRegistry({ config, logger, createAuth, driver, report
         createGcMetrics(metrics.registry),
       )
     : undefined;
-  const scrub: ScrubSchedule | undefined = config.storage.scrub
+  const scrub: ScrubSchedule | undefined = config.storage.scrub && housekeeping
     ? scheduleScrub(
         { driver: storageDriver, catalog: storage.catalog },
         { intervalMs: config.storage.scrub.intervalMs, concurrency: config.storage.scrub.concurrency },
@@ -149,8 +170,8 @@ export async function startRegistry({ config, logger, createAuth, driver, report
       )
     : undefined;
   const { retentionIntervalMs, usageRescanIntervalMs } = config.storage.lifecycle;
-  const report = config.report ? () => reports.publish(REPORT_KEYS.usage, usageReportDocument(lifecycle.report(), Date.now(), hostname())) : undefined;
-  const lifecycleTimers = scheduleLifecycle(lifecycle, { retentionIntervalMs, usageRescanIntervalMs, ...(report ? { report } : {}) }, logger);
+  const report = config.report && housekeeping ? () => reports.publish(REPORT_KEYS.usage, usageReportDocument(lifecycle.report(), Date.now(), hostname())) : undefined;
+  const lifecycleTimers = scheduleLifecycle(lifecycle, { retentionIntervalMs, usageRescanIntervalMs, retention: housekeeping, ...(report ? { report } : {}) }, logger);
   // Quotas need the usage counted: ready once the first count is done (a failed count is logged and retried later).
   await lifecycle.rescan().catch((err: unknown) => logger.error('usage count failed', { error: (err as Error).message }));
   ready = true;

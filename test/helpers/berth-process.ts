@@ -33,6 +33,8 @@ export interface StartOptions {
   extraArgs?: string[];
   /** Node binary to use (default: the one running the tests). */
   node?: string;
+  /** `--workers N` (default 1: one process, whose pid is `child.pid`; the CLI's own default is the CPUs allowed). */
+  workers?: number;
 }
 
 export async function startBerth(opts: StartOptions = {}): Promise<BerthProcess> {
@@ -40,6 +42,7 @@ export async function startBerth(opts: StartOptions = {}): Promise<BerthProcess>
   const storage = opts.storage ?? (await mkdtemp(join(tmpdir(), 'berth-data-')));
   const args = [CLI, 'serve', '--addr', opts.addr ?? '127.0.0.1:0', '--storage', storage];
   if (opts.config) args.push('--config', opts.config);
+  args.push('--workers', String(opts.workers ?? 1));
   args.push(...(opts.extraArgs ?? []));
   const child = spawn(opts.node ?? process.execPath, args, {
     env: { ...process.env, ...opts.env },

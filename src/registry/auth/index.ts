@@ -22,7 +22,7 @@ import { createAuthMetrics, type AuthMetrics } from './metrics.js';
 import { filePolicySource, followPolicy, type PolicySource } from './policy-source.js';
 import { backoffDelay, sleep, WATCH_BACKOFF } from '../../kube/backoff.js';
 import { PolicyStore } from './policy-store.js';
-import { LoginLimiter } from './login-limiter.js';
+import { loginLimiterFor, type LoginAdmitter } from './login-limiter.js';
 import { VerifiedTokenCache } from './token-cache.js';
 import { createTokenRouter } from './token-router.js';
 import type { TokenSettings } from './tokens.js';
@@ -34,6 +34,8 @@ export interface AuthDeps {
   metrics: RegistryMetrics;
   /** Where the policy comes from; default: `config.policySecret` through the API, else `config.policyFile`, watched. */
   policySource?: PolicySource;
+  /** The login limiter to use instead of one of its own (the primary's, shared by `berth serve --workers N`). */
+  limiter?: LoginAdmitter;
 }
 
 export interface AuthService {
@@ -137,12 +139,7 @@ export async function createAuth(config: AuthConfig, deps: AuthDeps): Promise<Au
     tokenTtlS: Math.floor(config.tokenTtlMs / 1000),
     keys,
   };
-  const limiter = new LoginLimiter({
-    failuresPerMinute: config.failedLoginsPerMinute,
-    maxConcurrentPerAddress: config.maxConcurrentLoginsPerAddress,
-    maxConcurrentPerAccount: config.maxConcurrentLoginsPerAccount,
-    lockoutMaxMs: config.loginLockoutMaxMs,
-  });
+  const limiter = deps.limiter ?? loginLimiterFor(config);
   const authorizer = createAuthorizer({
     settings,
     policy,

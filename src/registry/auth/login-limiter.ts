@@ -17,6 +17,7 @@
  * Memory is bounded: every table is an LRU of at most `maxKeys` entries.
  */
 import { LRUCache } from 'lru-cache';
+import type { AuthConfig } from '../../shared/registry-config.js';
 import { FailureLimiter } from './rate-limit.js';
 
 export interface LoginLimits {
@@ -46,6 +47,21 @@ export interface LoginTicket {
 
 export type Admission = { ok: true; ticket: LoginTicket } | { ok: false; reason: Refusal; retryAfterMs: number };
 
+/** An attempt decided and recorded at once ({@link LoginAdmitter.settle}). */
+export type Settlement = { ok: true } | { ok: false; reason: Refusal; retryAfterMs: number };
+
+/** What the token service asks: a {@link LoginLimiter} here, or (with `berth serve --workers N`) the primary's. */
+export interface LoginAdmitter {
+  begin(account: string | undefined, address: string, now?: number): Admission | Promise<Admission>;
+  /**
+   * Admits an attempt whose check already ran and records its outcome in one step (begin, then succeeded or
+   * failed). Only for robots, whose secret check is one sha256: a limiter in another process would otherwise hold
+   * each attempt's reservation for a round trip, and parallel logins would count as failures meanwhile. A refused
+   * attempt's outcome is never revealed (the client gets 429 either way). Absent: begin/end.
+   */
+  settle?(account: string, address: string, ok: boolean, now?: number): Promise<Settlement>;
+}
+
 const WINDOW_MS = 60_000;
 const TRUSTED_MS = 30 * 24 * 3600_000;
 
@@ -55,7 +71,7 @@ interface PairState {
   last: number;
 }
 
-export class LoginLimiter {
+export class LoginLimiter implements LoginAdmitter {
   readonly limits: Required<LoginLimits>;
   readonly #byAddress: FailureLimiter;
   readonly #byAccount: FailureLimiter;
@@ -145,4 +161,15 @@ export class LoginLimiter {
     if (over >= 0) state.lockedUntil = now + Math.min(WINDOW_MS * 2 ** Math.min(over, 20), this.limits.lockoutMaxMs);
     this.#pairs.set(pair, state);
   }
+}
+
+/** The login limiter the auth config describes. */
+export function loginLimiterFor(config: AuthConfig, overrides: Partial<LoginLimits> = {}): LoginLimiter {
+  return new LoginLimiter({
+    failuresPerMinute: config.failedLoginsPerMinute,
+    maxConcurrentPerAddress: config.maxConcurrentLoginsPerAddress,
+    maxConcurrentPerAccount: config.maxConcurrentLoginsPerAccount,
+    lockoutMaxMs: config.loginLockoutMaxMs,
+    ...overrides,
+  });
 }

@@ -11,7 +11,7 @@ import type { KubeReviews, KubeUser } from './kubernetes/reviews.js';
 import { credentialStillValid, login } from './login.js';
 import { TOKEN_OUTCOMES, type AuthMetrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
-import type { LoginLimiter, LoginTicket } from './login-limiter.js';
+import type { LoginAdmitter, LoginTicket, Refusal } from './login-limiter.js';
 import { formatScopes } from './scope.js';
 import type { TokenRequest } from './token-request.js';
 import type { AccessItem } from './types.js';
@@ -20,7 +20,7 @@ import { issueAccessToken, issueRefreshToken, TokenError, verifyRefreshToken, ty
 export interface TokenServiceDeps {
   settings: TokenSettings;
   policy: PolicyStore;
-  limiter: LoginLimiter;
+  limiter: LoginAdmitter;
   logger: Logger;
   metrics: AuthMetrics;
   /** Kubernetes bearer tokens as passwords (`auth.kubernetes.enabled`). */
@@ -63,12 +63,17 @@ const REFUSED_MESSAGES = {
 } as const;
 
 /** Admits a login attempt (reserving it against the limits), or the 429 that refuses it. */
-function admit(deps: TokenServiceDeps, account: string | undefined, ip: string, now: number): Admitted {
-  const admission = deps.limiter.begin(account, ip, now);
+async function admit(deps: TokenServiceDeps, account: string | undefined, ip: string, now: number): Promise<Admitted> {
+  const admission = await deps.limiter.begin(account, ip, now);
   if (admission.ok) return { ok: true, ticket: admission.ticket };
-  deps.metrics.loginFailures.inc({ reason: admission.reason });
-  const retryAfterS = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-  return { ok: false, reply: { status: 429, code: 'TOOMANYREQUESTS', message: REFUSED_MESSAGES[admission.reason], retryAfterS } };
+  return refused(deps, admission);
+}
+
+/** The 429 of a refused attempt, counted. */
+function refused(deps: TokenServiceDeps, refusal: { reason: Refusal; retryAfterMs: number }): { ok: false; reply: TokenReply } {
+  deps.metrics.loginFailures.inc({ reason: refusal.reason });
+  const retryAfterS = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+  return { ok: false, reply: { status: 429, code: 'TOOMANYREQUESTS', message: REFUSED_MESSAGES[refusal.reason], retryAfterS } };
 }
 
 type Admitted = { ok: true; ticket: LoginTicket } | { ok: false; reply: TokenReply };
@@ -100,9 +105,26 @@ async function byKubeToken(deps: TokenServiceDeps, reviews: KubeReviews, ticket:
   return { ok: true, principal: { kind: 'user', name: `${KUBE_SUBJECT_PREFIX}${auth.user.username}` }, kube: auth.user };
 }
 
+/** A robot's login against a limiter that settles in one step (see {@link LoginAdmitter.settle}). */
+async function bySettledRobotLogin(deps: TokenServiceDeps, settle: NonNullable<LoginAdmitter['settle']>, req: Extract<TokenRequest, { credentials: unknown }>, ip: string, now: number): Promise<Who> {
+  const { username, password } = req.credentials;
+  const result = await login(deps.policy.current, username, password, now, deps.policy.passwordReference);
+  const settled = await settle(username, ip, result.ok, now);
+  if (!settled.ok) return refused(deps, settled);
+  if (!result.ok) {
+    deps.metrics.loginFailures.inc({ reason: result.reason });
+    deps.logger.warn('login failed', { client: ip, account: username, grant: req.grant, reason: result.reason });
+    return { ok: false, reply: UNAUTHORIZED };
+  }
+  const refresh = req.offline ? { cred: result.credential, maxExpS: result.expiresAtS } : undefined;
+  return { ok: true, principal: principalOf(result.account), ...(refresh ? { refresh } : {}) };
+}
+
 async function byLogin(deps: TokenServiceDeps, req: Extract<TokenRequest, { credentials: unknown }>, ip: string, now: number): Promise<Who> {
   const { username, password } = req.credentials;
-  const admitted = admit(deps, username, ip, now);
+  const settle = deps.limiter.settle?.bind(deps.limiter);
+  if (settle && deps.policy.current.account(username)?.kind === 'robot') return bySettledRobotLogin(deps, settle, req, ip, now);
+  const admitted = await admit(deps, username, ip, now);
   if (!admitted.ok) return admitted;
   const { ticket } = admitted;
   if (deps.kubernetes && !deps.policy.current.account(username) && looksLikeKubeToken(password)) {
@@ -124,7 +146,7 @@ async function byLogin(deps: TokenServiceDeps, req: Extract<TokenRequest, { cred
 }
 
 async function byRefreshToken(deps: TokenServiceDeps, token: string, ip: string, now: number): Promise<Who> {
-  const admitted = admit(deps, undefined, ip, now);
+  const admitted = await admit(deps, undefined, ip, now);
   if (!admitted.ok) return admitted;
   const { ticket } = admitted;
   try {

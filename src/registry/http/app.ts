@@ -18,6 +18,8 @@ export interface AppOptions extends AppDeps {
   ready: () => boolean;
   /** Storage checks for `/readyz` (and ENOSPC seen by requests); absent: storage is not checked. */
   storageHealth?: StorageHealth;
+  /** Serves `/metrics` from here instead of this process's registry (a worker of several: all workers' metrics). */
+  metricsText?: () => Promise<{ contentType: string; text: string }>;
 }
 
 export function createApp(opts: AppOptions): express.Express {
@@ -41,8 +43,11 @@ export function createApp(opts: AppOptions): express.Express {
     res.status(ready ? 200 : 503).json({ status, ...(storage ? { storage } : {}) });
   });
   app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', opts.metrics.registry.contentType);
-    res.end(await opts.metrics.registry.metrics());
+    const { contentType, text } = opts.metricsText
+      ? await opts.metricsText()
+      : { contentType: opts.metrics.registry.contentType, text: await opts.metrics.registry.metrics() };
+    res.setHeader('Content-Type', contentType);
+    res.end(text);
   });
   if (opts.tokenRouter) app.use(opts.tokenRouter);
   app.use(errorHandler(opts.logger, opts.metrics, opts.storageHealth));

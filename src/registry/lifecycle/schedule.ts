@@ -34,7 +34,14 @@ function every(intervalMs: number, run: () => Promise<unknown>): { stop(): Promi
 
 export function scheduleLifecycle(
   lifecycle: Lifecycle,
-  opts: { retentionIntervalMs: number; usageRescanIntervalMs: number; reportIntervalMs?: number; report?: () => void },
+  opts: {
+    retentionIntervalMs: number;
+    usageRescanIntervalMs: number;
+    /** False in all but one worker of `berth serve --workers N` (retention runs once per process tree). */
+    retention?: boolean;
+    reportIntervalMs?: number;
+    report?: () => void;
+  },
   logger: Logger,
 ): LifecycleSchedule {
   const guard = (what: string, fn: () => Promise<unknown>) => async (): Promise<void> => {
@@ -44,13 +51,13 @@ export function scheduleLifecycle(
       logger.error(`${what} failed`, { error: (err as Error).message });
     }
   };
-  const retention = every(opts.retentionIntervalMs, guard('retention', () => lifecycle.runRetention()));
+  const retention = opts.retention === false ? undefined : every(opts.retentionIntervalMs, guard('retention', () => lifecycle.runRetention()));
   const rescan = every(opts.usageRescanIntervalMs, guard('usage rescan', () => lifecycle.rescan()));
   const report = opts.report;
   const publish = report ? every(opts.reportIntervalMs ?? 2000, guard('usage report', async () => lifecycle.takeChanged() && report())) : undefined;
   return {
     async stop() {
-      await Promise.all([retention.stop(), rescan.stop(), publish?.stop()]);
+      await Promise.all([retention?.stop(), rescan.stop(), publish?.stop()]);
     },
   };
 }

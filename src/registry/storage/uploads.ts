@@ -178,6 +178,20 @@ export class UploadStore {
     return purged;
   }
 
+  /**
+   * Drops the running hashes of sessions that are gone from storage (committed, cancelled or purged by another
+   * process sharing it), so a process that does not purge does not keep them forever.
+   */
+  async forgetGone(): Promise<number> {
+    let forgotten = 0;
+    for (const id of [...this.#hashes.keys()]) {
+      if (this.#busy.has(id) || (await this.driver.stat(uploadInfoPath(id)))) continue;
+      this.#hashes.delete(id);
+      forgotten++;
+    }
+    return forgotten;
+  }
+
   async #appendAt(id: string, info: UploadInfo, writer: Writer, body: AsyncIterable<Buffer>, range: ChunkRange): Promise<number> {
     try {
       return await this.#appendChunk(id, writer, body, range);

@@ -69,6 +69,7 @@ export async function startAuthRegistry(
     http?: Record<string, unknown>;
     limits?: Record<string, unknown>;
     storage?: Record<string, unknown>;
+    workers?: number;
   } = {},
 ): Promise<AuthRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-auth-it-'));
@@ -78,7 +79,7 @@ export async function startAuthRegistry(
   const config = join(dir, 'config.yaml');
   const sections = { ...(opts.http ? { http: opts.http } : {}), ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.storage ? { storage: opts.storage } : {}) };
   await writeFile(config, stringify({ log: { level: 'debug' }, auth, ...sections }));
-  const berth = await startBerth({ config, storage: join(dir, 'data') });
+  const berth = await startBerth({ config, storage: join(dir, 'data'), ...(opts.workers ? { workers: opts.workers } : {}) });
   return {
     berth,
     url: berth.url,
