@@ -71,6 +71,7 @@ export const PERMISSIONS: readonly Permission[] = [
   { role: 'registry', resource: RESOURCES.role, verbs: APPLY, watch: CHILDREN, child: true, why: 'The Role that lets the registry pods read their policy Secret, and only that Secret (RBAC allows granting it only because the operator holds get, list, watch on Secrets).' },
   { role: 'registry', resource: RESOURCES.roleBinding, verbs: APPLY, watch: CHILDREN, child: true, why: 'Its RoleBinding to the pods\' ServiceAccount.' },
   { role: 'registry', resource: RESOURCES.deployment, verbs: APPLY, watch: CHILDREN, child: true, why: "A Registry's Deployment (applied after the ServiceAccount, Role and RoleBinding its pods use)." },
+  { role: 'registry', resource: RESOURCES.pdb, verbs: [...APPLY, 'delete'], watch: CHILDREN, child: true, why: "A Registry's PodDisruptionBudget (more than one replica); deleted when it is back to one." },
   { role: 'registry', resource: RESOURCES.ingress, verbs: [...APPLY, 'delete'], watch: CHILDREN, child: true, why: 'A Registry\'s Ingress; deleted when spec.expose.ingress no longer asks for one.' },
   { role: 'registry', resource: RESOURCES.event, verbs: ['create', 'patch'], why: 'Events on Registries and Repositories (patch: the count of a repeated Event).' },
   { role: 'access', resource: RESOURCES.repository, verbs: ['patch'], watch: { scope: 'watched' }, why: 'Repositories: what the access controller reads; patch puts and removes its finalizer.' },

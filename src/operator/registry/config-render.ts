@@ -8,6 +8,7 @@ import type { Endpoint } from './naming.js';
 import { REGISTRY_PORT } from './naming.js';
 import type { RegistryConfigFile } from '../../shared/schemas/registry-config.js';
 import type { RegistrySpec } from './types.js';
+import { s3StorageConfig } from './build-s3.js';
 
 /** Where the projected configuration volume is mounted, and the files in it. */
 export const POD_PATHS = {
@@ -47,7 +48,7 @@ function kubernetesAuth(spec: RegistrySpec, endpoint: Endpoint): Pick<NonNullabl
 export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint, policySecret?: { namespace: string; name: string }): string {
   const config: RegistryConfigFile = {
     http: { addr: `0.0.0.0:${REGISTRY_PORT}`, externalUrl: endpoint.url, trustProxy: behindOwnIngress(spec) },
-    storage: { root: POD_PATHS.storage },
+    storage: spec.storage.s3 ? s3StorageConfig(spec.storage.s3) : { root: POD_PATHS.storage },
     log: { level: spec.logLevel },
     auth: {
       issuer: TOKEN_ISSUER,
