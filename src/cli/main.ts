@@ -9,6 +9,7 @@ Commands:
   passwd     hash a user's password, or make a robot secret, for the access policy
   token      print a signed registry token (scripting)
   gc         collect garbage: delete unreferenced blobs (online, safe while serving)
+  storage    storage maintenance: migrate a registry to another store (filesystem to S3...)
   help       show this help
 
 Run "berth <command> --help" for a command's options.`;
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   passwd: async () => (await import('./passwd-command.js')).passwdCommand,
   token: async () => (await import('./token-command.js')).tokenCommand,
   gc: async () => (await import('./gc-command.js')).gcCommand,
+  storage: async () => (await import('./storage-command.js')).storageCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
