@@ -3,6 +3,7 @@
  * src/registry/storage/migrate/migrate.ts), with a progress line on stderr and a report on stdout.
  */
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_CONFIG, loadConfigFile, type StorageConfig } from '../shared/registry-config.js';
 import { openDriver } from '../registry/storage/drivers/open.js';
@@ -14,15 +15,16 @@ Copies a registry's blobs (verified while they stream), manifests, tags, referre
 another store, for example from a filesystem to an S3 bucket. The source may keep serving meanwhile. Run it again
 to resume an interrupted run or to catch up: what the target already has is skipped.
   --from CONFIG|DIR   the source: a registry config file (its storage section), or a filesystem storage root
-  --to CONFIG|DIR     the target, the same way
+  --to CONFIG|DIR     the target, the same way (a folder that does not exist yet is created)
   --concurrency N     items copied at once (default 4)
   --prune             also delete the target's tags and links the source no longer has (a final pass)`;
 
-/** A config file's storage section, or a directory as a filesystem root. */
+/** A config file's storage section, or a directory as a filesystem root (a new one, for the target). */
 async function storageOf(path: string, flag: string): Promise<StorageConfig> {
   const info = await stat(path).catch(() => undefined);
-  if (!info) throw new ConfigError(flag, `${path} does not exist`);
-  if (info.isDirectory()) return { ...DEFAULT_CONFIG.storage, driver: 'filesystem', root: path };
+  const newFolder = !info && flag === '--to' && !/\.ya?ml$/.test(path);
+  if (!info && !newFolder) throw new ConfigError(flag, `${path} does not exist`);
+  if (newFolder || info!.isDirectory()) return { ...DEFAULT_CONFIG.storage, driver: 'filesystem', root: path };
   const config = await loadConfigFile(path);
   if (config.storage.driver === 'memory') throw new ConfigError(flag, 'a memory store cannot be migrated from or to');
   return config.storage;
@@ -30,7 +32,7 @@ async function storageOf(path: string, flag: string): Promise<StorageConfig> {
 
 /** Where a store is, to refuse copying a store onto itself. */
 function place(s: StorageConfig): string {
-  return s.driver === 's3' && s.s3 ? `s3 ${s.s3.endpoint} ${s.s3.bucket} ${s.s3.prefix}` : `${s.driver} ${s.root}`;
+  return s.driver === 's3' && s.s3 ? `s3 ${s.s3.endpoint} ${s.s3.bucket} ${s.s3.prefix}` : `${s.driver} ${resolve(s.root)}`;
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
