@@ -128,8 +128,9 @@ describe('a filesystem store with several images, migrated to S3 while it serves
   test.each(repos)('crane pulls %s:v1 from the bucket with every digest and byte the same', async (repo) => {
     const image = images.get(repo)!;
     expect((await runOk(tool('crane'), ['digest', `${target.host}/${repo}:v1`, '--insecure'])).trim()).toBe(image.index.digest);
-    const out = await mkdtemp(join(tmpdir(), 'berth-migrate-pull-'));
-    scratch.push(out);
+    const pulled = await mkdtemp(join(tmpdir(), 'berth-migrate-pull-'));
+    scratch.push(pulled);
+    const out = join(pulled, 'layout');
     await runOk(tool('crane'), ['pull', '--format', 'oci', `${target.host}/${repo}:v1`, out, '--insecure']);
     await expectLayoutHoldsImage(out, image);
     await expectImageInRegistry(target.url, repo, 'v1', image);
