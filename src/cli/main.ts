@@ -11,6 +11,7 @@ Commands:
   gc         collect garbage: delete unreferenced blobs (online, safe while serving)
   scrub      re-read every blob, check its digest, quarantine corrupt ones (online)
   retention  apply the repositories' retention rules (delete expired tags)
+  storage    storage maintenance: migrate a registry to another store (filesystem to S3...)
   help       show this help
 
 Run "berth <command> --help" for a command's options.`;
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   gc: async () => (await import('./gc-command.js')).gcCommand,
   scrub: async () => (await import('./scrub-command.js')).scrubCommand,
   retention: async () => (await import('./retention-command.js')).retentionCommand,
+  storage: async () => (await import('./storage-command.js')).storageCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -80,6 +80,7 @@ export const PERMISSIONS: readonly Permission[] = [
   { role: 'registry', resource: RESOURCES.role, verbs: APPLY, watch: CHILDREN, child: true, why: 'The Role that lets the registry pods read their policy Secret and patch their report ConfigMap, and only those (RBAC allows granting it only because the operator holds the same verbs on them).' },
   { role: 'registry', resource: RESOURCES.roleBinding, verbs: APPLY, watch: CHILDREN, child: true, why: 'Its RoleBinding to the pods\' ServiceAccount.' },
   { role: 'registry', resource: RESOURCES.deployment, verbs: APPLY, watch: CHILDREN, child: true, why: "A Registry's Deployment (applied after the ServiceAccount, Role and RoleBinding its pods use)." },
+  { role: 'registry', resource: RESOURCES.pdb, verbs: [...APPLY, 'delete'], watch: CHILDREN, child: true, why: "A Registry's PodDisruptionBudget (more than one replica); deleted when it is back to one." },
   { role: 'registry', resource: RESOURCES.ingress, verbs: [...APPLY, 'delete'], watch: CHILDREN, child: true, why: 'A Registry\'s Ingress; deleted when spec.expose.ingress no longer asks for one.' },
   {
     role: 'registry',

@@ -6,6 +6,7 @@ import { POD_PATHS, SECRET_KEYS } from './config-render.js';
 import { ANNOTATIONS, childLabels, childNames, ownerReference, REGISTRY_PORT, selectorLabels } from './naming.js';
 import { registryServiceAccountName } from './build-identity.js';
 import type { Registry, RegistrySpec } from './types.js';
+import { s3Env, s3Volumes, spreadAcrossNodes } from './build-s3.js';
 
 /** The non-root user and group the registry runs as (the distroless "nonroot" ids). */
 export const RUN_AS_ID = 65532;
@@ -18,9 +19,12 @@ export interface DeploymentInputs {
   volumeAccessModes: readonly string[];
 }
 
-/** Recreate unless the volume can be mounted by several pods at once (a rolling update would need two). */
-export function deploymentStrategy(volumeAccessModes: readonly string[]): Record<string, unknown> {
-  if (volumeAccessModes.includes('ReadWriteMany')) {
+/**
+ * Recreate unless the layers can be reached by several pods at once (a bucket, or a volume several pods can mount):
+ * a rolling update would need two.
+ */
+export function deploymentStrategy(volumeAccessModes: readonly string[], inBucket = false): Record<string, unknown> {
+  if (inBucket || volumeAccessModes.includes('ReadWriteMany')) {
     return { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
   }
   return { type: 'Recreate' };
@@ -43,6 +47,7 @@ function configVolume(name: string, spec: RegistrySpec): Record<string, unknown>
 }
 
 function registryContainer(spec: RegistrySpec, image: string): Record<string, unknown> {
+  const s3 = spec.storage.s3;
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: 'http' },
     periodSeconds,
@@ -66,9 +71,10 @@ function registryContainer(spec: RegistrySpec, image: string): Record<string, un
       readOnlyRootFilesystem: true,
       capabilities: { drop: ['ALL'] },
     },
+    ...(s3 ? { env: s3Env(s3) } : {}),
     volumeMounts: [
       { name: 'config', mountPath: POD_PATHS.configDir, readOnly: true },
-      { name: 'data', mountPath: POD_PATHS.storage },
+      ...(s3 ? s3Volumes(s3).mounts : [{ name: 'data', mountPath: POD_PATHS.storage }]),
       { name: 'tmp', mountPath: POD_PATHS.tmp },
     ],
   };
@@ -76,6 +82,7 @@ function registryContainer(spec: RegistrySpec, image: string): Record<string, un
 
 export function buildDeployment(registry: Registry, spec: RegistrySpec, inputs: DeploymentInputs): KubeObject {
   const name = registry.metadata.name;
+  const s3 = spec.storage.s3;
   const podSpec: Record<string, unknown> = {
     // The pods' ServiceAccount may only read the policy Secret (see build-identity.ts).
     serviceAccountName: registryServiceAccountName(name),
@@ -92,9 +99,11 @@ export function buildDeployment(registry: Registry, spec: RegistrySpec, inputs: 
     containers: [registryContainer(spec, inputs.image)],
     volumes: [
       configVolume(name, spec),
-      { name: 'data', persistentVolumeClaim: { claimName: childNames(name, spec).claim } },
+      ...(s3 ? s3Volumes(s3).volumes : [{ name: 'data', persistentVolumeClaim: { claimName: childNames(name, spec).claim } }]),
       { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
     ],
+    // a bucket ties the pods to no node: spread them
+    ...(s3 ? spreadAcrossNodes(name) : {}),
   };
   if (spec.imagePullSecrets?.length) podSpec.imagePullSecrets = spec.imagePullSecrets;
   if (spec.nodeSelector && Object.keys(spec.nodeSelector).length) podSpec.nodeSelector = spec.nodeSelector;
@@ -112,7 +121,7 @@ export function buildDeployment(registry: Registry, spec: RegistrySpec, inputs: 
       replicas: spec.replicas,
       revisionHistoryLimit: 3,
       selector: { matchLabels: selectorLabels(name) },
-      strategy: deploymentStrategy(inputs.volumeAccessModes),
+      strategy: deploymentStrategy(inputs.volumeAccessModes, Boolean(s3)),
       template: {
         metadata: {
           labels: childLabels(name, 'registry'),

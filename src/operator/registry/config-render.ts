@@ -9,6 +9,7 @@ import { REGISTRY_PORT } from './naming.js';
 import type { RegistryConfigFile } from '../../shared/schemas/registry-config.js';
 import type { RegistrySpec } from './types.js';
 import { renderGc } from './gc.js';
+import { s3StorageConfig } from './build-s3.js';
 
 /** Where the projected configuration volume is mounted, and the files in it. */
 export const POD_PATHS = {
@@ -54,7 +55,7 @@ export function renderRegistryConfig(
   const gc = renderGc(spec.gc);
   const config: RegistryConfigFile = {
     http: { addr: `0.0.0.0:${REGISTRY_PORT}`, externalUrl: endpoint.url, trustProxy: behindOwnIngress(spec) },
-    storage: { root: POD_PATHS.storage, ...(gc ? { gc } : {}) },
+    storage: { ...(spec.storage.s3 ? s3StorageConfig(spec.storage.s3) : { root: POD_PATHS.storage }), ...(gc ? { gc } : {}) },
     log: { level: spec.logLevel },
     auth: {
       issuer: TOKEN_ISSUER,

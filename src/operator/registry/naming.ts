@@ -44,6 +44,7 @@ export function childNames(name: string, spec: Pick<RegistrySpec, 'storage'>) {
     deployment: name,
     service: name,
     ingress: name,
+    disruptionBudget: name,
     configSecret: `${name}-config`,
     signingKeySecret: `${name}-signing-key`,
     policySecret: `${name}-policy`,

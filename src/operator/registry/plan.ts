@@ -16,6 +16,7 @@ import { buildIdentity } from './build-identity.js';
 import { buildReportConfigMap } from './build-report.js';
 import { gcSpecProblem } from './gc.js';
 import { buildAuthDelegation } from './build-auth-delegation.js';
+import { buildDisruptionBudget } from './build-disruption-budget.js';
 import { effectiveAllowedImages, imageProblem } from './images.js';
 import { buildConfigSecret, buildPolicySecret, buildSigningKeySecret, generateSigningKey } from './build-secrets.js';
 import { contentHash, renderRegistryConfig } from './config-render.js';
@@ -43,7 +44,7 @@ export interface RegistryPlan {
   create: Array<{ name: string; build: () => KubeObject }>;
   /** Objects to server-side apply, in order (the config and the pods' identity before the pods). */
   apply: Array<{ resource: ResourceType; object: KubeObject }>;
-  /** Children that must not exist (an Ingress no longer asked for). */
+  /** Children that must not exist (an Ingress no longer asked for, a budget after a scale back to one). */
   remove: Array<{ resource: ResourceType; name: string }>;
   /**
    * The name of the pods' auth-delegator ClusterRoleBinding while spec.auth.kubernetes.enabled (it is in `apply`);
@@ -80,11 +81,14 @@ function specProblem(spec: RegistrySpec, inputs: PlanInputs): PlanResult | undef
       message: `PersistentVolumeClaim "${spec.storage.existingClaim}" (spec.storage.existingClaim) does not exist; create it or remove existingClaim`,
     };
   }
+  if (spec.storage.s3 && (spec.storage.existingClaim || spec.storage.storageClassName)) {
+    return invalid('spec.storage.s3 keeps the layers in a bucket: remove spec.storage.existingClaim and spec.storage.storageClassName');
+  }
   const modes = volumeAccessModes(spec, inputs);
-  if (spec.replicas > 1 && !modes.includes('ReadWriteMany')) {
+  if (spec.replicas > 1 && !spec.storage.s3 && !modes.includes('ReadWriteMany')) {
     return invalid(
       `spec.replicas is ${spec.replicas} but the volume is not ReadWriteMany (${modes.join(', ') || 'no access modes'}): ` +
-        'use one replica, or a claim with ReadWriteMany',
+        'use one replica, storage.s3, or a claim with ReadWriteMany',
     );
   }
   return undefined;
@@ -116,8 +120,9 @@ export function planRegistry(registry: Registry, inputs: PlanInputs, spec: Regis
     configHash: contentHash(configYaml),
     volumeAccessModes: volumeAccessModes(spec, inputs),
   });
-  const claim = buildClaim(registry, spec);
+  const claim = spec.storage.s3 ? undefined : buildClaim(registry, spec);
   const ingress = buildIngress(registry, spec);
+  const budget = buildDisruptionBudget(registry, spec);
   const create: RegistryPlan['create'] = [
     { name: names.signingKeySecret, build: () => buildSigningKeySecret(registry, spec, generateSigningKey()) },
     { name: names.policySecret, build: () => buildPolicySecret(registry, spec) },
@@ -133,7 +138,10 @@ export function planRegistry(registry: Registry, inputs: PlanInputs, spec: Regis
   if (claim) apply.push({ resource: RESOURCES.pvc, object: claim });
   apply.push({ resource: RESOURCES.service, object: buildService(registry, spec) });
   apply.push({ resource: RESOURCES.deployment, object: deployment });
+  if (budget) apply.push({ resource: RESOURCES.pdb, object: budget });
   if (ingress) apply.push({ resource: RESOURCES.ingress, object: ingress });
-  const remove = ingress ? [] : [{ resource: RESOURCES.ingress, name: names.ingress }];
+  const remove: RegistryPlan['remove'] = [];
+  if (!budget) remove.push({ resource: RESOURCES.pdb, name: names.disruptionBudget });
+  if (!ingress) remove.push({ resource: RESOURCES.ingress, name: names.ingress });
   return { ok: true, plan: { spec, endpoint, names, create, apply, remove, authDelegation: delegation?.metadata.name } };
 }

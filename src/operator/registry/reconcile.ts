@@ -76,7 +76,7 @@ export class RegistryReconciler implements Reconciler {
     await this.#status.write(registry, {
       desiredReplicas: plan.spec.replicas,
       endpoint: plan.endpoint,
-      claimName: plan.names.claim,
+      claimName: plan.spec.storage.s3 ? undefined : plan.names.claim,
       deployment,
       gcRun: this.#reportedGcRun(registry, plan),
     });

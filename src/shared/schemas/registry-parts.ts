@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { Default, IntOrString, MapOf, StringEnum } from './kit.js';
 import { DNS_SUBDOMAIN } from './k8s.js';
+import { RegistryS3Schema } from './registry-s3.js';
 
 export const ACCESS_MODES = ['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
@@ -51,21 +52,28 @@ export const StorageSchema = Type.Object(
       }),
       'Retain',
     ),
+    s3: Type.Optional(RegistryS3Schema),
   },
   {
     description:
-      'Where the layers live. By default the operator creates a PersistentVolumeClaim named after the Registry and keeps it (with every layer) when the Registry is deleted.',
+      'Where the layers live. By default the operator creates a PersistentVolumeClaim named after the Registry and keeps it (with every layer) when the Registry is deleted; with s3, in a bucket, and size, accessModes and reclaimPolicy are unused.',
     'x-kubernetes-validations': [
+      {
+        rule: '!has(self.s3) || (!has(self.existingClaim) && !has(self.storageClassName))',
+        message:
+          'storage.s3 keeps the layers in a bucket, not on a volume: remove storage.existingClaim and storage.storageClassName (a Registry has one or the other)',
+        reason: 'FieldValueForbidden',
+      },
       {
         rule: '!has(self.existingClaim) || !has(self.storageClassName)',
         message: 'storageClassName applies only to a claim the operator creates; remove it when existingClaim is set',
       },
       {
-        rule: 'has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)',
+        rule: 'has(self.s3) || has(oldSelf.s3) || (has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName))',
         message: 'storage.storageClassName cannot change once the claim exists',
       },
       {
-        rule: '!has(self.accessModes) || !has(oldSelf.accessModes) || self.accessModes == oldSelf.accessModes',
+        rule: 'has(self.s3) || has(oldSelf.s3) || !has(self.accessModes) || !has(oldSelf.accessModes) || self.accessModes == oldSelf.accessModes',
         message: 'storage.accessModes cannot change once the claim exists',
       },
     ],

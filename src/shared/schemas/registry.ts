@@ -20,7 +20,7 @@ export const RegistrySpecSchema = Type.Object(
         minimum: 0,
         maximum: 50,
         description:
-          'Number of registry pods. More than one needs a ReadWriteMany volume (or an existing claim that every pod can mount), because all pods share one layer store. Also set by `kubectl scale`.',
+          'Number of registry pods. More than one needs shared storage: storage.s3, a ReadWriteMany volume, or an existing claim that every pod can mount. With more than one, a PodDisruptionBudget keeps all but one up during node drains. Also set by `kubectl scale`.',
       }),
       1,
     ),
@@ -86,9 +86,9 @@ export const RegistrySpecSchema = Type.Object(
     description: 'What registry to run. Changing it rolls the registry pods when their configuration changes.',
     'x-kubernetes-validations': [
       {
-        rule: "self.replicas <= 1 || (has(self.storage) && (has(self.storage.existingClaim) || (has(self.storage.accessModes) && 'ReadWriteMany' in self.storage.accessModes)))",
+        rule: "self.replicas <= 1 || (has(self.storage) && (has(self.storage.s3) || has(self.storage.existingClaim) || (has(self.storage.accessModes) && 'ReadWriteMany' in self.storage.accessModes)))",
         message:
-          'more than one replica needs shared storage: add ReadWriteMany to spec.storage.accessModes, or set spec.storage.existingClaim to a claim all pods can mount',
+          'more than one replica needs shared storage: set spec.storage.s3, add ReadWriteMany to spec.storage.accessModes, or set spec.storage.existingClaim to a claim all pods can mount',
         fieldPath: '.replicas',
         reason: 'FieldValueForbidden',
       },
@@ -117,7 +117,7 @@ export const RegistryStatusSchema = Type.Object(
 
 export const RegistrySchema = KubeObjectSchema(
   'Registry',
-  'A private OCI container registry with an embedded token service and layers on a persistent volume. The operator runs it as a Deployment of `berth serve` pods, a PersistentVolumeClaim, a Service and, if asked, an Ingress, all named after the Registry.',
+  'A private OCI container registry with an embedded token service and layers on a persistent volume or in an S3-compatible bucket. The operator runs it as a Deployment of `berth serve` pods, a PersistentVolumeClaim (unless the layers are in a bucket), a Service, a PodDisruptionBudget with more than one replica and, if asked, an Ingress, all named after the Registry.',
   RegistrySpecSchema,
   RegistryStatusSchema,
 );
