@@ -92,7 +92,7 @@ export async function startPair(dir: string, launch: BerthLaunch = {}): Promise<
   }
 }
 
-async function launchServer(
+export async function launchServer(
   name: ServerName,
   command: string,
   args: string[],
