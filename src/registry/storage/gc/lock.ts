@@ -113,8 +113,14 @@ async function takeOverExpired(driver: StorageDriver, now: () => number): Promis
 /** A held lease, renewed every third of its TTL by `renew` (false: it is no longer ours). */
 function heldLease(driver: StorageDriver, owner: string, startedAtMs: number, ttlMs: number, renew: () => Promise<boolean>): Lease {
   let lost = false;
-  const renewal = async (): Promise<void> => {
-    if (!lost && !(await renew())) lost = true;
+  // one renewal at a time: two at once would race each other's If-Match and one would find the lease "lost"
+  let last: Promise<void> = Promise.resolve();
+  const renewal = (): Promise<void> => {
+    const next = last.catch(() => undefined).then(async () => {
+      if (!lost && !(await renew())) lost = true;
+    });
+    last = next;
+    return next;
   };
   const timer = setInterval(() => void renewal().catch(() => undefined), Math.max(ttlMs / 3, 10));
   timer.unref();
@@ -130,6 +136,7 @@ function heldLease(driver: StorageDriver, owner: string, startedAtMs: number, tt
     },
     async release() {
       clearInterval(timer);
+      await last.catch(() => undefined); // a renewal still running would write the lease again after the delete
       if (!lost && (await readLease(driver))?.owner === owner) await driver.delete(GC_LOCK_PATH);
     },
   };
