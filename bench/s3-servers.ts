@@ -123,5 +123,8 @@ export async function startDistributionOnS3(dir: string, s3: BenchS3, root: stri
   };
   const file = join(dir, 'distribution.yml');
   await writeFile(file, stringify(config), { mode: 0o600 });
-  return launchServer('distribution', 'docker-registry', ['serve', file], dir, storage);
+  // AWS_CA_BUNDLE (set on some machines) makes Distribution 2.8's S3 driver panic at startup ("unable to load
+  // custom CA bundle, HTTPClient's transport unsupported type"); the endpoint here is plain HTTP on loopback
+  const { AWS_CA_BUNDLE: _bundle, ...env } = process.env;
+  return launchServer('distribution', 'docker-registry', ['serve', file], dir, storage, env);
 }

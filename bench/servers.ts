@@ -98,13 +98,14 @@ export async function launchServer(
   args: string[],
   dir: string,
   storage: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<BenchServer> {
   await mkdir(dir, { recursive: true });
   const logFile = join(dir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: ['ignore', fd, fd] });
+    child = spawn(command, args, { stdio: ['ignore', fd, fd], env });
   } finally {
     closeSync(fd);
   }
