@@ -2,7 +2,7 @@
  * Server-side copies in a bucket. `placeOnce` puts an object at a content-addressed key with a conditional write
  * (`If-None-Match: *` on CompleteMultipartUpload), so concurrent commits of one digest are safe: the first wins and
  * the others find it there. `copyReplacing` replaces (a move), with the metadata given (a kept mtime); `touch`
- * copies an object onto itself, so its Last-Modified becomes now.
+ * copies an object onto itself with a new mtime.
  */
 import {
   AbortMultipartUploadCommand,
@@ -45,11 +45,14 @@ export async function copyReplacing(
   await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: to, ...source }));
 }
 
-/** Copies an object onto itself without metadata, so that its time is now; false when it is not there. */
-export async function touch(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+/**
+ * Copies an object onto itself with `metadata` (a new mtime: some servers, versitygw among them, keep
+ * Last-Modified on a copy onto itself); false when it is not there.
+ */
+export async function touch(s3: S3Client, bucket: string, key: string, metadata: Record<string, string>): Promise<boolean> {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    await copyReplacing(s3, bucket, key, key, head.ContentLength ?? 0);
+    await copyReplacing(s3, bucket, key, key, head.ContentLength ?? 0, metadata);
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;

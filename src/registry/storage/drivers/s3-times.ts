@@ -6,10 +6,10 @@
  *   delete, and a copy's Last-Modified is the time of the copy, so `moveKeepingTime` writes the source's mtime
  *   into the copy's metadata.
  * - A commit to a key where the blob already is (the same bytes: keys are content-addressed) must still make its
- *   mtime the time of the commit: `placeFresh` copies the object onto itself (`touch`).
+ *   mtime the time of the commit: `placeFresh` copies the object onto itself with a new `berth-mtime` (`touch`).
  * - A move is not atomic: a commit landing between its copy and its delete would be deleted with the source. So a
- *   commit that finds the object there first writes a marker beside it (`<key>.committed`), then touches it (or
- *   writes it again when it is gone); a move first deletes the source, then reads the marker. Of two such sequences
+ *   commit that finds the object there first writes a marker beside it (`<key>.committed`), then touches it with
+ *   the marker's Last-Modified as its mtime (or writes it again when it is gone); a move first deletes the source, then reads the marker. Of two such sequences
  *   at least one sees the other (S3 is strongly consistent): either the move finds a marker at least as new as
  *   what it moved and puts the object back at its key, fresh, or the commit finds the key empty and writes it again.
  */
@@ -74,7 +74,10 @@ export async function placeFresh(s3: S3Client, bucket: string, key: string, plac
   for (let attempt = 0; attempt < PLACE_ATTEMPTS; attempt++) {
     if (await place()) return;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: committedKey(key), Body: '', ContentLength: 0 }));
-    if (await touch(s3, bucket, key)) return;
+    // the marker's Last-Modified is the commit's time on the server's clock: the blob's new mtime
+    const now = (await headObject(s3, bucket, committedKey(key)))?.mtimeMs;
+    if (now === undefined) continue; // a move just took the marker: try again
+    if (await touch(s3, bucket, key, { [MTIME_METADATA]: String(now) })) return;
   }
   throw new Error(`${key} kept disappearing while it was committed (${PLACE_ATTEMPTS} attempts)`);
 }
