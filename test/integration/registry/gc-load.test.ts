@@ -83,7 +83,11 @@ test(`pushes, pulls and deletes over ${ROUNDS} rounds while two processes collec
       await sleep(Math.random() * 40);
     }
   };
-  await Promise.all([client(0), client(1)]);
+  await Promise.all([client(0), client(1)]).catch((err: unknown) => {
+    // the servers' own account of a failed request
+    const errors = servers.flatMap((s) => s.logs.filter((l) => l.level === 'error' || l.level === 'warn'));
+    throw new Error(`${(err as Error).message}\nserver errors:\n${errors.map((l) => JSON.stringify(l)).join('\n')}`);
+  });
   expect(pullProblems).toEqual([]);
   const runs = (await metric(servers[0]!, 'berth_gc_runs_total{result="ok"}')) + (await metric(servers[1]!, 'berth_gc_runs_total{result="ok"}'));
   expect(runs).toBeGreaterThan(0);
@@ -91,7 +95,9 @@ test(`pushes, pulls and deletes over ${ROUNDS} rounds while two processes collec
   await sleep(GRACE_S * 1000 + 200); // the last deleted images' blobs are past the grace period
   // berth gc, alongside the servers' own collections (it retries while one of them holds the lease)
   for (let attempt = 0; ; attempt++) {
-    const run = promisify(execFile)(process.execPath, [CLI, 'gc', '--config', config, '--grace-period', `${GRACE_S}s`]);
+    // the environment explicitly: jest's process.env (with the S3 keys) is not the one child_process reads
+    const args = [CLI, 'gc', '--config', config, '--grace-period', `${GRACE_S}s`];
+    const run = promisify(execFile)(process.execPath, args, { env: { ...process.env } });
     const failed = await run.then(() => undefined, (err: Error & { stderr?: string }) => err);
     if (!failed) break;
     if (!/holds the lease/.test(failed.stderr ?? '') || attempt > 100) throw failed;
