@@ -37,14 +37,14 @@ export function withDigest(session: URL, digest: string): URL {
 }
 
 /** POST, then one PUT with the whole file as the body. */
-export async function pushMonolithic(base: string, repo: string, layer: LayerFile, agent: Agent): Promise<void> {
+export async function pushMonolithic(base: string, repo: string, layer: LayerFile, agent: Agent, timeoutMs = BLOB_TIMEOUT_MS): Promise<void> {
   const session = await openUpload(base, repo, agent);
   const res = await send(withDigest(session, layer.digest), {
     method: 'PUT',
     headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': layer.size },
     body: createReadStream(layer.path, { highWaterMark: READ_BLOCK }),
     agent,
-    timeoutMs: BLOB_TIMEOUT_MS,
+    timeoutMs,
   });
   expectStatus(res, 201, 'monolithic PUT');
 }

@@ -15,6 +15,8 @@ import { startBerthOnS3, startDistributionOnS3, type BenchS3 } from './s3-server
 import { MiB, mibPerSecond } from './stats.js';
 import { SERVER_NAMES, type BenchServer, type ServerName } from './types.js';
 
+const S3_PUSH_TIMEOUT_MS = 600_000;
+
 /** Declares the S3 phase's scenarios. */
 export function declareS3Scenarios(rec: Recorder, layerBytes: number, small: { count: number; kib: number; clients: number }): void {
   const size = sizeLabel(layerBytes);
@@ -74,7 +76,8 @@ export async function s3Round(env: Omit<RoundEnv, 'servers'>, s3: BenchS3, layer
   try {
     for (const name of SERVER_NAMES) {
       const { off } = servers[name];
-      const m = await measureOn(round, 's3-push', off, () => pushMonolithic(off.url, repo, layer, env.agent));
+      // Distribution's S3 driver took about 2 min for 1 GiB on versitygw here: a longer limit than the disk phase's
+      const m = await measureOn(round, 's3-push', off, () => pushMonolithic(off.url, repo, layer, env.agent, S3_PUSH_TIMEOUT_MS));
       if (!m) continue;
       env.rec.add('s3-push', name, mibPerSecond(layer.size, m.ms), m.cpuSeconds / (layer.size / (1024 * MiB)));
       env.rec.add('s3-rss-push', name, m.peakRssKiB / 1024);
