@@ -34,8 +34,14 @@ export default {
     {
       ...base,
       displayName: 's3 storage',
-      // and the real clients (skopeo, podman, crane, oras, regctl, ctr) against `berth serve` on S3
-      testMatch: [...ON_EVERY_DRIVER, '<rootDir>/test/integration/registry/clients.test.ts'],
+      // and the real clients (skopeo, podman, crane, oras, regctl, ctr) against `berth serve` on S3, and GC
+      testMatch: [
+        ...ON_EVERY_DRIVER,
+        '<rootDir>/test/integration/registry/clients.test.ts',
+        // garbage collection's tables, lease and races on the bucket
+        '<rootDir>/test/integration/registry/storage/gc.test.ts',
+        '<rootDir>/test/integration/registry/gc-load.test.ts',
+      ],
       setupFilesAfterEnv: ['<rootDir>/test/helpers/s3-storage.setup.ts'],
     },
   ],

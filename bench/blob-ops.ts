@@ -37,14 +37,14 @@ export function withDigest(session: URL, digest: string): URL {
 }
 
 /** POST, then one PUT with the whole file as the body. */
-export async function pushMonolithic(base: string, repo: string, layer: LayerFile, agent: Agent): Promise<void> {
+export async function pushMonolithic(base: string, repo: string, layer: LayerFile, agent: Agent, timeoutMs = BLOB_TIMEOUT_MS): Promise<void> {
   const session = await openUpload(base, repo, agent);
   const res = await send(withDigest(session, layer.digest), {
     method: 'PUT',
     headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': layer.size },
     body: createReadStream(layer.path, { highWaterMark: READ_BLOCK }),
     agent,
-    timeoutMs: BLOB_TIMEOUT_MS,
+    timeoutMs,
   });
   expectStatus(res, 201, 'monolithic PUT');
 }
@@ -88,11 +88,12 @@ export async function pushChunked(
  * out near 800 MiB/s on this machine, hashing or not), so the figure is the server's; the status and byte count
  * are checked, and {@link pullVerified} checks the digest in a second, untimed GET.
  */
-export async function pullWithCurl(base: string, repo: string, layer: LayerFile): Promise<void> {
+export async function pullWithCurl(base: string, repo: string, layer: LayerFile, followRedirect = false): Promise<void> {
   const url = new URL(`/v2/${repo}/blobs/${layer.digest}`, base);
+  const follow = followRedirect ? ['--location'] : [];
   const { stdout } = await runTool(
     'curl',
-    ['--silent', '--show-error', '--output', '/dev/null', '--write-out', '%{http_code} %{size_download}', url.href],
+    ['--silent', '--show-error', ...follow, '--output', '/dev/null', '--write-out', '%{http_code} %{size_download}', url.href],
     BLOB_TIMEOUT_MS,
   );
   if (stdout.trim() !== `200 ${layer.size}`) {

@@ -161,7 +161,7 @@ export async function smallRound(env: RoundEnv): Promise<void> {
 }
 
 /** `clients` clients, each with its own connection, take blobs off one queue until it is empty. */
-async function pushConcurrently(base: string, blobs: Buffer[], clients: number): Promise<void> {
+export async function pushConcurrently(base: string, blobs: Buffer[], clients: number): Promise<void> {
   let next = 0;
   const client = async (i: number): Promise<void> => {
     const agent = keepAliveAgent(1);

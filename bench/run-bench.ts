@@ -25,6 +25,8 @@ import { declareManifestScenarios, manifestRound } from './manifest-scenario.js'
 import type { RoundEnv } from './measure.js';
 import { Deadline, DeadlineReached, Recorder } from './recorder.js';
 import { summarize, type ReportRow } from './report.js';
+import { declareS3Scenarios, s3Round } from './s3-scenarios.js';
+import { startVersitygwServer } from './s3-servers.js';
 import { startPair } from './servers.js';
 import { MiB } from './stats.js';
 import type { BenchServer, ScenarioResult, ServerName } from './types.js';
@@ -100,6 +102,37 @@ function declareAll(rec: Recorder, opts: BenchOptions, limits: MachineLimits | u
   if (opts.phases.has('ctr')) declareCtrScenarios(rec, sizeLabel(opts.layerMiB * MiB));
   if (opts.phases.has('small')) declareSmallScenario(rec, opts.smallLayers, opts.smallLayerKiB, opts.smallClients);
   if (opts.phases.has('manifest')) declareManifestScenarios(rec, opts.wrkConnections);
+  if (opts.phases.has('s3')) {
+    const small = { count: opts.smallLayers, kib: opts.smallLayerKiB, clients: opts.smallClients };
+    declareS3Scenarios(rec, opts.layerMiB * MiB, small);
+  }
+}
+
+/** The S3 phase: one versitygw for all its rounds, fresh registries and key prefixes per round (s3-scenarios.ts). */
+async function runS3Phase(
+  base: Omit<RoundEnv, 'round' | 'servers' | 'dir'>,
+  workDir: string,
+  running: ServerSet,
+  report: Pick<BenchReport, 'loadavg'>,
+  log: (line: string) => void,
+): Promise<void> {
+  const dir = join(workDir, 's3');
+  await mkdir(dir, { recursive: true });
+  log('s3: starting versitygw');
+  const s3 = await startVersitygwServer(dir);
+  try {
+    log(`s3: writing a ${base.opts.layerMiB} MiB random layer`);
+    const layer = await writeRandomLayer(join(dir, 'layer.bin'), base.opts.layerMiB * MiB);
+    for (let round = 1; round <= base.opts.rounds; round++) {
+      base.deadline.check(`s3 round ${round}`);
+      report.loadavg.rounds.push(`s3 ${await loadavg()}`);
+      log(`s3 round ${round}: load average ${report.loadavg.rounds.at(-1)}; versitygw ${s3.endpoint} (pid ${s3.pid})`);
+      await s3Round({ ...base, round, dir: join(dir, `round-${round}`) }, s3, layer, running);
+    }
+  } finally {
+    await s3.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The phases measured in the Berth-vs-Distribution rounds (the others run once, after them). */
@@ -169,7 +202,16 @@ export async function runBench(
   const errors: string[] = [];
   let rounds: { done: number; stoppedEarly: string | undefined };
   try {
-    rounds = await runRounds({ opts, deadline, rec, agent, errors }, workDir, layers, running, report, log);
+    const onDisk = (['blob', 'skopeo', 'ctr', 'small', 'manifest'] as const).some((p) => opts.phases.has(p));
+    rounds = onDisk
+      ? await runRounds({ opts, deadline, rec, agent, errors }, workDir, layers, running, report, log)
+      : { done: 0, stoppedEarly: undefined };
+    if (opts.phases.has('s3') && !rounds.stoppedEarly) {
+      await runS3Phase({ opts, deadline, rec, agent, errors }, workDir, running, report, log).catch((err: unknown) => {
+        if (err instanceof DeadlineReached) rounds.stoppedEarly = err.message;
+        else throw err;
+      });
+    }
   } finally {
     agent.destroy();
     if (layers) await rm(join(workDir, 'layers'), { recursive: true, force: true });

@@ -95,19 +95,20 @@ export async function startPair(dir: string, launch: BerthLaunch = {}): Promise<
   }
 }
 
-async function launchServer(
+export async function launchServer(
   name: ServerName,
   command: string,
   args: string[],
   dir: string,
   storage: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<BenchServer> {
   await mkdir(dir, { recursive: true });
   const logFile = join(dir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: ['ignore', fd, fd] });
+    child = spawn(command, args, { stdio: ['ignore', fd, fd], env });
   } finally {
     closeSync(fd);
   }

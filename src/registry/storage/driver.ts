@@ -102,6 +102,21 @@ export interface StorageDriver {
    * as a conditional write (`If-None-Match: *`).
    */
   create?(path: string, data: Uint8Array | string): Promise<boolean>;
+  /**
+   * Optional: a small file's bytes with a tag that changes whenever it is written (an object store's ETag);
+   * undefined when absent. With `replaceIf`, the garbage collector renews and takes over its lease atomically.
+   */
+  getVersioned?(path: string): Promise<{ data: Buffer; version: string } | undefined>;
+  /**
+   * Optional: replaces a small file only while it is still at `version` (`If-Match`); its new version, or undefined
+   * when it was written since or is gone.
+   */
+  replaceIf?(path: string, data: Uint8Array | string, version: string): Promise<string | undefined>;
+  /**
+   * How coarse the mtimes in `stat` are (an object store's Last-Modified: 1000); 0 or absent: precise. Garbage
+   * collection widens its time windows by it.
+   */
+  readonly mtimeResolutionMs?: number;
   /** Streams a file, or the inclusive byte range of it; undefined when absent. */
   reader(path: string, range?: ByteRange): Promise<Readable | undefined>;
   /**
@@ -115,8 +130,9 @@ export interface StorageDriver {
   /**
    * Moves a file to `to`, replacing it. The file appears at `to` whole; the source is gone once this resolves (a
    * filesystem renames, so it is at exactly one of the two paths; an object store copies, then deletes). The file
-   * keeps its mtime where the driver can (filesystem, memory); garbage collection reads a moved blob's mtime to
-   * see whether it was written again just before the move.
+   * keeps its mtime (the S3 driver keeps it in the object's metadata); garbage collection reads a moved blob's
+   * mtime to see whether it was written again just before the move. A commit to `from` racing the move ends with
+   * the file at `from`, as if the commit came last (atomic on a filesystem; the S3 driver checks for it).
    */
   move(from: string, to: string): Promise<void>;
   /** Deletes a file, or a folder with everything below it; false when nothing was there. */

@@ -169,7 +169,7 @@ export const S3Schema = Type.Object(
         minimum: S3_MIN_PART_SIZE,
         maximum: 5 * 1024 ** 3,
         errorMessage: `must be a whole number of bytes from ${S3_MIN_PART_SIZE} (5 MiB) to 5 GiB`,
-        description: 'Bytes of each part an upload is cut into (at most one part per upload is held in memory).',
+        description: 'Bytes of each part an upload is cut into (at most two parts per upload are held in memory: one filling, one uploading).',
       }),
       2 * S3_MIN_PART_SIZE,
     ),

@@ -1,5 +1,6 @@
 /**
- * Garbage collection under load, with real processes: two `berth serve` processes on one storage folder, each
+ * Garbage collection under load, with real processes: two `berth serve` processes on one storage folder (in the
+ * "s3 storage" jest project: one prefix of the test bucket), each
  * collecting garbage every 100 ms (the lease lets one run at a time); two clients push new images (sharing layers
  * with images deleted before), pull acknowledged ones and delete some, over 50+ rounds with random timing. Then every
  * acknowledged tag pulls completely with correct digests from both processes, and the bytes of deleted images are
@@ -10,8 +11,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import type { StorageDriver } from '../../../src/registry/storage/driver.js';
+import { FsDriver } from '../../../src/registry/storage/drivers/filesystem.js';
+import { S3Driver } from '../../../src/registry/storage/drivers/s3.js';
 import { CLI, startBerth, type BerthProcess } from '../../helpers/berth-process.js';
-import { corruptBlobs, deleteImage, onDisk, pullImage, pushImage, type PushedImage } from '../../helpers/gc-client.js';
+import { deleteImage, pullImage, pushImage, type PushedImage } from '../../helpers/gc-client.js';
+import { corruptStoredBlobs, storedAnywhere } from '../../helpers/gc-store.js';
+import { s3ServerFromEnv, s3TestConfig } from '../../helpers/s3-env.js';
+import { storageDriverFromEnv } from '../../helpers/storage-env.js';
 
 const ROUNDS = Number(process.env.BERTH_GC_ROUNDS ?? 60);
 const GRACE_S = 2;
@@ -19,18 +27,31 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
 let root: string;
+let config: string;
 let servers: BerthProcess[] = [];
+/** The store the servers share (a folder, or a prefix of the test bucket in the "s3 storage" project), to inspect. */
+let store: StorageDriver;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'berth-gc-load-'));
-  const config = join(root, 'config.yaml');
-  await writeFile(config, `storage:\n  gc: { interval: 100ms, gracePeriod: ${GRACE_S}s }\n`);
+  config = join(root, 'config.yaml');
+  const gc = { interval: '100ms', gracePeriod: `${GRACE_S}s` };
   const storage = join(root, 'data');
+  if (storageDriverFromEnv() === 's3') {
+    const { bucket, region, endpoint, forcePathStyle, prefix } = s3TestConfig(s3ServerFromEnv());
+    const s3 = { bucket, region, endpoint, forcePathStyle, prefix };
+    await writeFile(config, stringify({ storage: { driver: 's3', s3, gc } }));
+    store = await S3Driver.open({ ...s3TestConfig(s3ServerFromEnv()), prefix });
+  } else {
+    await writeFile(config, stringify({ storage: { root: storage, gc } }));
+    store = await FsDriver.open(storage);
+  }
   servers = [await startBerth({ storage, config }), await startBerth({ storage, config })];
 });
 
 afterAll(async () => {
   for (const s of servers) await s.stop();
+  if (store instanceof S3Driver) store.destroy();
   await rm(root, { recursive: true, force: true });
 });
 
@@ -62,7 +83,11 @@ test(`pushes, pulls and deletes over ${ROUNDS} rounds while two processes collec
       await sleep(Math.random() * 40);
     }
   };
-  await Promise.all([client(0), client(1)]);
+  await Promise.all([client(0), client(1)]).catch((err: unknown) => {
+    // the servers' own account of a failed request
+    const errors = servers.flatMap((s) => s.logs.filter((l) => l.level === 'error' || l.level === 'warn'));
+    throw new Error(`${(err as Error).message}\nserver errors:\n${errors.map((l) => JSON.stringify(l)).join('\n')}`);
+  });
   expect(pullProblems).toEqual([]);
   const runs = (await metric(servers[0]!, 'berth_gc_runs_total{result="ok"}')) + (await metric(servers[1]!, 'berth_gc_runs_total{result="ok"}'));
   expect(runs).toBeGreaterThan(0);
@@ -70,7 +95,9 @@ test(`pushes, pulls and deletes over ${ROUNDS} rounds while two processes collec
   await sleep(GRACE_S * 1000 + 200); // the last deleted images' blobs are past the grace period
   // berth gc, alongside the servers' own collections (it retries while one of them holds the lease)
   for (let attempt = 0; ; attempt++) {
-    const run = promisify(execFile)(process.execPath, [CLI, 'gc', '--storage', join(root, 'data'), '--grace-period', `${GRACE_S}s`]);
+    // the environment explicitly: jest's process.env (with the S3 keys) is not the one child_process reads
+    const args = [CLI, 'gc', '--config', config, '--grace-period', `${GRACE_S}s`];
+    const run = promisify(execFile)(process.execPath, args, { env: { ...process.env } });
     const failed = await run.then(() => undefined, (err: Error & { stderr?: string }) => err);
     if (!failed) break;
     if (!/holds the lease/.test(failed.stderr ?? '') || attempt > 100) throw failed;
@@ -82,10 +109,10 @@ test(`pushes, pulls and deletes over ${ROUNDS} rounds while two processes collec
     expect(problems.filter(Boolean)).toEqual([]);
   }
   const leftovers = [];
-  for (const image of deleted) for (const d of image.unique) if (await onDisk(join(root, 'data'), d)) leftovers.push(d);
+  for (const image of deleted) for (const d of image.unique) if (await storedAnywhere(store, d)) leftovers.push(d);
   expect(leftovers).toEqual([]);
   expect(deleted.length).toBeGreaterThan(5);
-  expect(await corruptBlobs(join(root, 'data'))).toEqual([]);
+  expect(await corruptStoredBlobs(store)).toEqual([]);
   const freed = (await metric(servers[0]!, 'berth_gc_bytes_freed_total')) + (await metric(servers[1]!, 'berth_gc_bytes_freed_total'));
   console.log(`gc-load: ${ROUNDS} rounds, ${live.length} live and ${deleted.length} deleted images, ${runs} collections, ${freed} bytes freed online`);
 }, 240_000);

@@ -61,17 +61,17 @@ export function isPreconditionFailed(err: unknown): boolean {
 }
 
 /**
- * Runs a conditional write that must not overwrite (`If-None-Match: *`): resolves when it wrote, or when the key
- * was already there (412). A 409 (another conditional write of the key in flight) is retried a few times, so this
- * resolves only once an object is at the key.
+ * Runs a conditional write that must not overwrite (`If-None-Match: *`): resolves true when it wrote, false when
+ * the key was already there (412). A 409 (another conditional write of the key in flight) is retried a few times,
+ * so this resolves only once an object is at the key.
  */
-export async function writeOnce(write: () => Promise<unknown>): Promise<void> {
+export async function writeOnce(write: () => Promise<unknown>): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     try {
       await write();
-      return;
+      return true;
     } catch (err) {
-      if (isPreconditionFailed(err)) return;
+      if (isPreconditionFailed(err)) return false;
       if (status(err) !== 409 || attempt >= 10) throw err;
       await new Promise((r) => setTimeout(r, 20 * 2 ** Math.min(attempt, 5)));
     }

@@ -1,14 +1,14 @@
 /**
  * The writer of one S3 upload: a multipart upload plus its state object (s3-upload-state.ts). Appends stream into
- * parts of `partSize` bytes (one part in memory at most, plus the tail below it); the tail is saved as its own
- * small object, so what an append acknowledged is in the bucket. The SHA-256 of the bytes is kept as saved hash
+ * parts of `partSize` bytes (two part buffers at most, one filling while the other uploads: s3-parts.ts); the
+ * tail below a part is saved as its own small object, so what an append acknowledged is in the bucket. The SHA-256 of the bytes is kept as saved hash
  * state, so any process can continue the upload and verify its digest without reading it back.
  *
  * Commit: a blob that never filled a part is written whole with one conditional PutObject; a larger one completes
  * its multipart upload at the upload key (as `readBack` does, for a digest other than SHA-256: the only time an
  * upload is read) and is copied server-side to the target with a conditional write
  * ({@link placeOnce}). Either way an object already at the target (the same content: targets are
- * content-addressed) is kept.
+ * content-addressed) is kept, and touched so that its mtime is the commit's ({@link placeFresh}).
  */
 import { Readable } from 'node:stream';
 import {
@@ -25,6 +25,8 @@ import { createSHA256, type IHasher } from 'hash-wasm';
 import type { Writer } from '../driver.js';
 import { isNotFound, isPreconditionFailed, writeOnce } from './s3-client.js';
 import { placeOnce } from './s3-copy.js';
+import { PartGatherer } from './s3-parts.js';
+import { placeFresh } from './s3-times.js';
 import { deleteKeys, stateKey, tailKey, writeState, type StoredState, type UploadPart, type UploadState } from './s3-upload-state.js';
 
 /** Where a writer lives: the client, bucket, upload key and part size. */
@@ -58,25 +60,21 @@ export class S3Writer implements Writer {
     if (before.completed) throw new Error(`upload ${this.at.key} was finished to be read back: only commit or cancel remain`);
     const hasher = await this.#hasher(before);
     const state: UploadState = { ...before, parts: [...before.parts] };
-    let buffered = await this.#tailBytes(before);
-    let pending: Buffer[] = buffered.length > 0 ? [buffered] : [];
-    let pendingBytes = buffered.length;
+    const parts = new PartGatherer(this.at.partSize, (part) => this.#uploadPart(state, part), await this.#tailBytes(before));
     let written = 0;
-    for await (const chunk of body) {
-      onChunk?.(chunk);
-      hasher.update(chunk);
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      written += chunk.length;
-      while (pendingBytes >= this.at.partSize) {
-        const all = Buffer.concat(pending, pendingBytes);
-        await this.#uploadPart(state, all.subarray(0, this.at.partSize));
-        buffered = all.subarray(this.at.partSize);
-        pending = buffered.length > 0 ? [Buffer.from(buffered)] : [];
-        pendingBytes = buffered.length;
+    let tail: Buffer;
+    try {
+      for await (const chunk of body) {
+        onChunk?.(chunk);
+        hasher.update(chunk);
+        written += chunk.length;
+        await parts.write(chunk);
       }
+      tail = await parts.finish();
+    } catch (err) {
+      await parts.abandon();
+      throw err;
     }
-    const tail = Buffer.concat(pending, pendingBytes);
     state.tail = { seq: before.tail.seq + 1, size: tail.length };
     if (tail.length > 0) await this.#put(tailKey(this.at.key, state.tail.seq), tail);
     state.size = before.size + written;
@@ -90,11 +88,14 @@ export class S3Writer implements Writer {
     this.#live();
     const target = this.keyOf(to);
     const { state } = this.#stored;
+    const { s3, bucket } = this.at;
     if (state.parts.length === 0) {
-      await this.#put(target, await this.#tailBytes(state), true);
+      const bytes = await this.#tailBytes(state);
+      const put = { Bucket: bucket, Key: target, Body: bytes, ContentLength: bytes.length, IfNoneMatch: '*' };
+      await placeFresh(s3, bucket, target, () => writeOnce(() => s3.send(new PutObjectCommand(put))));
     } else {
       await this.#complete();
-      await placeOnce(this.at.s3, this.at.bucket, this.at.key, target, state.size);
+      await placeFresh(s3, bucket, target, () => placeOnce(s3, bucket, this.at.key, target, state.size));
     }
     await this.#discard(this.#stored.state);
   }
@@ -178,10 +179,8 @@ export class S3Writer implements Writer {
     return { n, etag: out.ETag ?? '', size: bytes.length };
   }
 
-  async #put(key: string, bytes: Buffer, once = false): Promise<void> {
-    const put = { Bucket: this.at.bucket, Key: key, Body: bytes, ContentLength: bytes.length };
-    if (once) await writeOnce(() => this.at.s3.send(new PutObjectCommand({ ...put, IfNoneMatch: '*' })));
-    else await this.at.s3.send(new PutObjectCommand(put));
+  async #put(key: string, bytes: Buffer): Promise<void> {
+    await this.at.s3.send(new PutObjectCommand({ Bucket: this.at.bucket, Key: key, Body: bytes, ContentLength: bytes.length }));
   }
 
   async #saveState(state: UploadState): Promise<void> {

@@ -6,11 +6,12 @@
  * What differs from a filesystem, within the contract: folders are only key prefixes (a folder is there while a
  * key is below it); a path may be both a file and a folder (S3 does not refuse it, and checking would cost a
  * request per parent on every write); a commit keeps an object already at its target (targets are
- * content-addressed, so it holds the same bytes); an unfinished upload's bytes are not visible at its path.
+ * content-addressed, so it holds the same bytes, and is touched so that its mtime is the commit's); an unfinished
+ * upload's bytes are not visible at its path; mtimes are whole seconds of the server's clock, kept across moves
+ * in the object's metadata (s3-times.ts).
  */
 import type { Readable } from 'node:stream';
 import {
-  DeleteObjectCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadBucketCommand,
@@ -22,14 +23,15 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '../../../shared/registry-config.js';
 import { normalizePath, type ByteRange, type DirEntry, type PathInfo, type StorageDriver, type Writer, type WriterMode } from '../driver.js';
-import { isNotFound, Keys, notFound, s3Client } from './s3-client.js';
-import { copyReplacing } from './s3-copy.js';
+import { isNotFound, isPreconditionFailed, Keys, notFound, s3Client, writeOnce } from './s3-client.js';
+import { headObject, moveKeepingTime, objectTime, S3_MTIME_RESOLUTION_MS } from './s3-times.js';
 import { deleteKeys, emptyState, readState, stateKey, tailKey, writeState } from './s3-upload-state.js';
 import { S3Writer } from './s3-writer.js';
 
 export class S3Driver implements StorageDriver {
   readonly name = 's3';
   readonly durable = true;
+  readonly mtimeResolutionMs = S3_MTIME_RESOLUTION_MS;
   readonly #keys: Keys;
 
   constructor(
@@ -77,7 +79,7 @@ export class S3Driver implements StorageDriver {
     if (p === '') return { size: 0, mtimeMs: 0, isDirectory: true };
     try {
       const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#keys.of(p) }));
-      return { size: out.ContentLength ?? 0, mtimeMs: out.LastModified?.getTime() ?? 0, isDirectory: false };
+      return { size: out.ContentLength ?? 0, mtimeMs: objectTime(out), isDirectory: false };
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -91,10 +93,45 @@ export class S3Driver implements StorageDriver {
   }
 
   async put(path: string, data: Uint8Array | string): Promise<void> {
+    const body = Buffer.from(data);
+    const key = this.#keys.of(this.#filePath(path));
+    await this.s3.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentLength: body.length }));
+  }
+
+  #filePath(path: string): string {
     const p = normalizePath(path);
     if (p === '') throw new Error('cannot write the storage root');
+    return p;
+  }
+
+  /** A conditional PutObject (`If-None-Match: *`). */
+  async create(path: string, data: Uint8Array | string): Promise<boolean> {
     const body = Buffer.from(data);
-    await this.s3.send(new PutObjectCommand({ Bucket: this.#bucket, Key: this.#keys.of(p), Body: body, ContentLength: body.length }));
+    const key = this.#keys.of(this.#filePath(path));
+    return writeOnce(() => this.s3.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentLength: body.length, IfNoneMatch: '*' })));
+  }
+
+  async getVersioned(path: string): Promise<{ data: Buffer; version: string } | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key: this.#keys.of(normalizePath(path)) }));
+      return { data: Buffer.from(await out.Body!.transformToByteArray()), version: out.ETag ?? '' };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** A conditional PutObject (`If-Match: version`). */
+  async replaceIf(path: string, data: Uint8Array | string, version: string): Promise<string | undefined> {
+    const body = Buffer.from(data);
+    const key = this.#keys.of(this.#filePath(path));
+    try {
+      const out = await this.s3.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentLength: body.length, IfMatch: version }));
+      return out.ETag ?? '';
+    } catch (err) {
+      if (isPreconditionFailed(err) || isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   async reader(path: string, range?: ByteRange): Promise<Readable | undefined> {
@@ -133,11 +170,10 @@ export class S3Driver implements StorageDriver {
   async move(from: string, to: string): Promise<void> {
     const src = normalizePath(from);
     const dst = normalizePath(to);
-    const info = await this.stat(src);
-    if (!info || info.isDirectory) throw notFound(src);
+    const head = src === '' ? undefined : await headObject(this.s3, this.#bucket, this.#keys.of(src));
+    if (!head) throw notFound(src);
     if (src === dst) return;
-    await copyReplacing(this.s3, this.#bucket, this.#keys.of(src), this.#keys.of(dst), info.size);
-    await this.s3.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.#keys.of(src) }));
+    await moveKeepingTime(this.s3, this.#bucket, this.#keys.of(src), this.#keys.of(dst), head);
   }
 
   async delete(path: string): Promise<boolean> {

@@ -30,6 +30,14 @@
  * - Reads fall back to `gc/trash/`, so a blob condemned by a run that then crashed is still served, and the next run
  *   restores it in step 2; only one run holds the lease at a time, and it checks it still holds it before every
  *   destructive step.
+ *
+ * On S3 (drivers/s3-times.ts) the same argument holds with three changes. Mtimes are the server's Last-Modified,
+ * whole seconds, and T0 is the lease object's: the run takes T0 one resolution earlier, so a write at or after
+ * T0 − gracePeriod never reads as older than the windows above. A move is a copy then a delete, keeping the mtime
+ * in the copy's metadata, and not atomic: a commit that finds its blob already stored leaves a marker and then
+ * touches the blob (its mtime becomes the commit's), and a move reads the marker after its delete, so either the
+ * move puts the blob back (fresh) or the commit writes it again: an acknowledged commit is never left only in the
+ * trash. The lease is taken and renewed with conditional writes (`If-None-Match: *`, `If-Match`).
  */
 import type { BlobStore } from '../blobs.js';
 import type { CatalogStore } from '../catalog.js';
@@ -110,7 +118,8 @@ export async function collectGarbage(stores: Stores, opts: GcOptions): Promise<G
     if (!lease) return { ...report, ran: false };
   }
   try {
-    const t0 = lease?.startedAtMs ?? started;
+    // mtimes read to the second (S3) may be up to a resolution late: the run counts from that much earlier
+    const t0 = (lease?.startedAtMs ?? started) - (stores.driver.mtimeResolutionMs ?? 0);
     if (lease) await recover(stores.driver);
     await sweepRun(stores, opts, report, t0, lease);
   } finally {

@@ -5,6 +5,7 @@
  */
 import type { DriverFactory } from './driver-suite-kit.js';
 import { fileTests } from './driver-suite-files.js';
+import { timeTests } from './driver-suite-times.js';
 import { writerTests } from './driver-suite-writers.js';
 
 export type { DriverFactory } from './driver-suite-kit.js';
@@ -22,5 +23,6 @@ export function describeDriver(name: string, factory: DriverFactory): void {
 
     fileTests(factory);
     writerTests(factory);
+    timeTests(factory);
   });
 }

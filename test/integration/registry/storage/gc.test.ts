@@ -1,5 +1,6 @@
 /**
- * Garbage collection on the storage layer (in-memory driver, and the filesystem driver for the lease): what is kept
+ * Garbage collection on the storage layer (in-memory driver, and the filesystem driver for the lease; in the "s3
+ * storage" jest project all of it on the S3 driver against versitygw): what is kept
  * and what is swept for images, indexes, referrers, untagged manifests, blobs shared across repositories, uploads
  * in progress; dry runs; the lease; a crashed run's trash; a push racing a sweep.
  */
@@ -17,6 +18,9 @@ import { collectGarbage, type GcPolicy } from '../../../../src/registry/storage/
 import { acquireLease } from '../../../../src/registry/storage/gc/lock.js';
 import { condemn } from '../../../../src/registry/storage/gc/sweep.js';
 import { blobPath } from '../../../../src/registry/storage/paths.js';
+import { S3Driver } from '../../../../src/registry/storage/drivers/s3.js';
+import { s3ServerFromEnv, s3TestConfig } from '../../../helpers/s3-env.js';
+import { storageDriverFromEnv } from '../../../helpers/storage-env.js';
 
 const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,10 +33,19 @@ interface World {
   s: Storage;
 }
 
-function world(): World {
-  const driver = new MemoryDriver();
+const onS3 = storageDriverFromEnv() === 's3';
+const opened: S3Driver[] = [];
+afterAll(() => opened.forEach((d) => d.destroy()));
+
+/** A new store: in memory, or under a new prefix of the test bucket in the "s3 storage" project. */
+async function world(): Promise<World> {
+  const driver = onS3 ? await S3Driver.open(s3TestConfig(s3ServerFromEnv())) : new MemoryDriver();
+  if (driver instanceof S3Driver) opened.push(driver);
   return { driver, s: createStorage(driver) };
 }
+
+/** Long enough for what was written before it to be older than a collection started after it, at the driver's resolution. */
+const olderThanNow = (d: StorageDriver): Promise<unknown> => sleep(5 + 2 * (d.mtimeResolutionMs ?? 0));
 
 async function blob(w: World, repo: string, content: string): Promise<string> {
   const bytes = Buffer.from(content);
@@ -74,7 +87,7 @@ async function index(w: World, repo: string, tag: string | undefined, children: 
 const stored = async (w: World, digest: string) => (await w.driver.stat(blobPath(requireDigest(digest)))) !== undefined;
 
 async function gc(w: World, policy: Partial<GcPolicy> = {}) {
-  await sleep(5); // every blob so far is older than the collection's start
+  await olderThanNow(w.driver); // every blob so far is older than the collection's start
   return collectGarbage({ driver: w.driver, blobs: w.s.blobs, catalog: w.s.catalog }, { policy: { gracePeriodMs: 0, ...policy } });
 }
 
@@ -165,7 +178,7 @@ const cases: Case[] = [
 ];
 
 test.each(cases)('$name', async ({ policy, build }) => {
-  const w = world();
+  const w = await world();
   const { kept, swept } = await build(w);
   const report = await gc(w, policy);
   for (const d of kept) expect([d, await stored(w, d)]).toEqual([d, true]);
@@ -175,7 +188,7 @@ test.each(cases)('$name', async ({ policy, build }) => {
 });
 
 test('links to swept blobs go; an upload in progress is untouched', async () => {
-  const w = world();
+  const w = await world();
   const orphan = await blob(w, 'a', 'orphan');
   const id = await w.s.uploads.create('a');
   await w.s.uploads.append('a', id, body(Buffer.from('half')));
@@ -186,11 +199,11 @@ test('links to swept blobs go; an upload in progress is untouched', async () => 
 });
 
 test('a dry run reports what would go and its bytes, and changes nothing', async () => {
-  const w = world();
+  const w = await world();
   const orphan = await blob(w, 'a', 'twelve bytes');
   const report = await collectGarbage(
     { driver: w.driver, blobs: w.s.blobs, catalog: w.s.catalog },
-    { policy: { gracePeriodMs: -1000 }, dryRun: true },
+    { policy: { gracePeriodMs: -10_000 }, dryRun: true },
   );
   expect(report.deleted).toEqual([{ kind: 'blob', digest: orphan, size: 12 }]);
   expect(report.bytesFreed).toBe(12);
@@ -200,7 +213,8 @@ test('a dry run reports what would go and its bytes, and changes nothing', async
 test('one collector at a time: a second one does nothing while the lease is held, and takes an expired one', async () => {
   const root = await mkdtemp(join(tmpdir(), 'berth-gc-'));
   try {
-    const driver = await FsDriver.open(root);
+    // the filesystem's lease (a hard link), or on S3 the bucket's (conditional writes)
+    const driver = onS3 ? (await world()).driver : await FsDriver.open(root);
     const s = createStorage(driver);
     const first = await acquireLease(driver, 60_000);
     expect(first).toBeDefined();
@@ -219,7 +233,7 @@ test('one collector at a time: a second one does nothing while the lease is held
 });
 
 test('a blob condemned by a run that crashed is still served, and the next run restores it', async () => {
-  const w = world();
+  const w = await world();
   const m = await image(w, 'a', 'v1', ['layer']);
   const layer = requireDigest(sha('layer'));
   expect(await condemn(w.driver, blobPath(layer), Date.now() + 1000)).toBe('condemned');
@@ -230,7 +244,7 @@ test('a blob condemned by a run that crashed is still served, and the next run r
 });
 
 test('a manifest push that references a condemned blob rescues it, so the collection cannot delete it', async () => {
-  const w = world();
+  const w = await world();
   const old = await image(w, 'a', 'v1', ['shared']);
   await w.s.manifests.delete('a', { kind: 'digest', digest: requireDigest(old) });
   const shared: Digest = requireDigest(sha('shared'));
@@ -241,7 +255,7 @@ test('a manifest push that references a condemned blob rescues it, so the collec
 });
 
 test('a manifest acknowledged between the mark and the condemning of its layer keeps the layer (the rescan)', async () => {
-  const w = world();
+  const w = await world();
   const old = await image(w, 'a', 'v1', ['shared']);
   await w.s.manifests.delete('a', { kind: 'digest', digest: requireDigest(old) });
   const shared = blobPath(requireDigest(sha('shared')));
@@ -262,7 +276,7 @@ test('a manifest acknowledged between the mark and the condemning of its layer k
       };
     },
   });
-  await sleep(5);
+  await olderThanNow(w.driver);
   await collectGarbage({ driver: racing, blobs: w.s.blobs, catalog: w.s.catalog }, { policy: { gracePeriodMs: 0 } });
   expect(pushed).toBeDefined();
   expect(await stored(w, sha('shared'))).toBe(true);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StorageDriver } from '../../../../src/registry/storage/driver.js';
 import { S3Driver } from '../../../../src/registry/storage/drivers/s3.js';
+import { s3Client } from '../../../../src/registry/storage/drivers/s3-client.js';
 import { s3KeysEnv, s3TestConfig, type S3TestServer } from '../../../helpers/s3-env.js';
 import { startVersitygw } from '../../../helpers/versitygw.js';
 import { describeDriver } from './driver-suite.js';
@@ -146,5 +147,74 @@ describe('S3 driver: uploads over several parts', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** A driver whose client runs `before(command)` ahead of each request it sends (to land a race at one point). */
+async function intercepted(prefix: string, before: (name: string, key: string | undefined) => Promise<void>): Promise<S3Driver> {
+  const config = s3TestConfig(server, prefix);
+  const client = await s3Client(config);
+  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+  (client as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
+    const c = command as { constructor: { name: string }; input: { Key?: string } };
+    await before(c.constructor.name, c.input.Key);
+    return send(command);
+  };
+  const d = new S3Driver(client, config);
+  opened.push(d);
+  return d;
+}
+
+async function commitBytes(d: StorageDriver, upload: string, to: string, bytes: string): Promise<void> {
+  const w = await d.writer(upload, 'create');
+  await w.append(chunks(bytes));
+  await w.commit(to);
+}
+
+describe('S3 driver: what garbage collection needs', () => {
+  test('the lease object: replaceIf replaces only the version read', async () => {
+    const d = await open();
+    await d.put('gc/lock', 'one');
+    const seen = (await d.getVersioned('gc/lock'))!;
+    expect(seen.data.toString()).toBe('one');
+    const next = await d.replaceIf('gc/lock', 'two', seen.version);
+    expect(next).toBeDefined();
+    expect(await d.replaceIf('gc/lock', 'stale', seen.version)).toBeUndefined();
+    expect((await d.get('gc/lock'))?.toString()).toBe('two');
+    expect(await d.replaceIf('gc/lock', 'three', next!)).toBeDefined();
+    expect(await d.replaceIf('gone', 'x', next!)).toBeUndefined();
+  });
+
+  test('a commit landing between a move\'s copy and its delete is not lost: the move puts the blob back', async () => {
+    const prefix = `race-move-${Date.now()}`;
+    const other = await open(prefix);
+    let raced = false;
+    const mover = await intercepted(prefix, async (name, key) => {
+      if (name === 'DeleteObjectCommand' && key === `${prefix}/blobs/b` && !raced) {
+        raced = true;
+        await commitBytes(other, 'uploads/u', 'blobs/b', 'blob bytes'); // finds the blob there: marker, then touch
+      }
+    });
+    await other.put('blobs/b', 'blob bytes');
+    await mover.move('blobs/b', 'gc/trash/blobs/b');
+    expect(raced).toBe(true);
+    expect((await other.get('blobs/b'))?.toString()).toBe('blob bytes');
+    expect(await other.stat('gc/trash/blobs/b')).toBeUndefined();
+  });
+
+  test('a move landing between a commit\'s conditional write and its touch is not lost: the commit writes again', async () => {
+    const prefix = `race-commit-${Date.now()}`;
+    const other = await open(prefix);
+    let raced = false;
+    const committer = await intercepted(prefix, async (name, key) => {
+      if (name === 'PutObjectCommand' && key === `${prefix}/blobs/b.committed` && !raced) {
+        raced = true;
+        await other.move('blobs/b', 'gc/trash/blobs/b');
+      }
+    });
+    await other.put('blobs/b', 'blob bytes');
+    await commitBytes(committer, 'uploads/u', 'blobs/b', 'blob bytes');
+    expect(raced).toBe(true);
+    expect((await other.get('blobs/b'))?.toString()).toBe('blob bytes');
   });
 });
