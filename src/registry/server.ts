@@ -4,12 +4,15 @@
  * idle connections and connection counts are bounded (http/limits.ts).
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../shared/logger.js';
 import { allowAll, type Authorizer } from './auth/types.js';
 import type { RegistryConfig } from '../shared/registry-config.js';
 import { createApp } from './http/app.js';
 import { guardServer, serverTimeouts } from './http/limits.js';
+import { describeCertificate, readTlsPair, reloadOnChange } from './http/tls-files.js';
 import { createMetrics, type RegistryMetrics } from './metrics.js';
 import type { StorageDriver } from './storage/driver.js';
 import { openDriver } from './storage/drivers/open.js';
@@ -32,6 +35,8 @@ export interface RunningRegistry {
   server: Server;
   /** `host:port` actually bound. */
   address: string;
+  /** `https` with `http.tls`, else `http`. */
+  scheme: 'http' | 'https';
   metrics: RegistryMetrics;
   close(): Promise<void>;
 }
@@ -68,7 +73,9 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
     tokenRouter: auth?.router,
     ready: () => ready && (auth?.ready?.() ?? true),
   });
-  const server = createServer(serverTimeouts(config.http), app);
+  // A certificate that does not load stops the start (a later bad one is only logged: tls-files.ts).
+  const tls = config.http.tls && (await readTlsPair(config.http.tls));
+  const server: Server = tls ? createHttpsServer({ ...serverTimeouts(config.http), ...tls }, app) : createServer(serverTimeouts(config.http), app);
   const stopGuard = guardServer(server, config.http, metrics);
   const { host, port } = splitAddr(config.http.addr);
   await new Promise<void>((resolve, reject) => {
@@ -77,6 +84,8 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   });
   const bound = server.address() as AddressInfo;
   const address = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
+  const stopTlsReload = tls && config.http.tls ? await reloadOnChange(server as Server & TlsServer, config.http.tls, logger) : undefined;
+  if (tls) logger.info('serving HTTPS', describeCertificate(tls.cert));
   const purge = async (): Promise<void> => {
     try {
       const n = await storage.uploads.purge(config.storage.uploadPurge.maxAgeMs);
@@ -99,10 +108,12 @@ export async function startRegistry({ config, logger, createAuth, driver }: Star
   return {
     server,
     address,
+    scheme: tls ? 'https' : 'http',
     metrics,
     async close() {
       ready = false;
       clearInterval(timer);
+      stopTlsReload?.();
       await gc?.stop();
       stopGuard();
       await new Promise<void>((resolve) => {
