@@ -15,6 +15,7 @@ export const RESOURCES = {
   registry: { group: 'berth.dev', version: 'v1alpha1', plural: 'registries', kind: 'Registry', namespaced: true },
   repository: { group: 'berth.dev', version: 'v1alpha1', plural: 'repositories', kind: 'Repository', namespaced: true },
   secret: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
+  configMap: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
   pvc: { group: '', version: 'v1', plural: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true },
   service: { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
   event: { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },

@@ -58,6 +58,14 @@ export const PERMISSIONS: readonly Permission[] = [
     child: true,
     why: "Berth's Secrets: a Registry's config, signing key and policy Secret; the pull, push and credential-store Secrets of the access controller.",
   },
+  {
+    role: 'registry',
+    resource: RESOURCES.configMap,
+    verbs: [...APPLY, 'delete'],
+    watch: CHILDREN,
+    child: true,
+    why: "A Registry's <name>-ca ConfigMap, publishing the operator's CA certificate (spec.tls without secretName); deleted when no longer asked for.",
+  },
   { role: 'registry', resource: RESOURCES.pvc, verbs: APPLY, watch: CHILDREN, child: true, why: "A Registry's claim (never deleted by the operator: reclaimPolicy Delete works through an owner reference)." },
   { role: 'registry', resource: RESOURCES.service, verbs: APPLY, watch: CHILDREN, child: true, why: "A Registry's Service." },
   {

@@ -8,6 +8,7 @@ import type { Endpoint } from './naming.js';
 import { REGISTRY_PORT } from './naming.js';
 import type { RegistryConfigFile } from '../../shared/schemas/registry-config.js';
 import type { RegistrySpec } from './types.js';
+import { TLS_KEYS } from './tls-plan.js';
 
 /** Where the projected configuration volume is mounted, and the files in it. */
 export const POD_PATHS = {
@@ -16,6 +17,8 @@ export const POD_PATHS = {
   signingKey: '/etc/berth/keys/signing-key.pem',
   policy: '/etc/berth/policy/policy.yaml',
   storage: '/var/lib/berth',
+  /** The TLS Secret's volume (spec.tls): tls.crt and tls.key, updated in place by the kubelet. */
+  tlsDir: '/etc/berth-tls',
   tmp: '/tmp',
 } as const;
 
@@ -46,7 +49,12 @@ function kubernetesAuth(spec: RegistrySpec, endpoint: Endpoint): Pick<NonNullabl
  */
 export function renderRegistryConfig(spec: RegistrySpec, endpoint: Endpoint, policySecret?: { namespace: string; name: string }): string {
   const config: RegistryConfigFile = {
-    http: { addr: `0.0.0.0:${REGISTRY_PORT}`, externalUrl: endpoint.url, trustProxy: behindOwnIngress(spec) },
+    http: {
+      addr: `0.0.0.0:${REGISTRY_PORT}`,
+      externalUrl: endpoint.url,
+      trustProxy: behindOwnIngress(spec),
+      ...(spec.tls && { tls: { certFile: `${POD_PATHS.tlsDir}/${TLS_KEYS.cert}`, keyFile: `${POD_PATHS.tlsDir}/${TLS_KEYS.key}` } }),
+    },
     storage: { root: POD_PATHS.storage },
     log: { level: spec.logLevel },
     auth: {

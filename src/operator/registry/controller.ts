@@ -17,6 +17,7 @@ import type { OperatorMetrics } from '../runtime/metrics.js';
 import { CHILD_RESOURCES, watchScope } from '../rbac.js';
 import { LABELS, MANAGED_BY } from './naming.js';
 import { RegistryReconciler } from './reconcile.js';
+import { OperatorCa } from '../tls/operator-ca.js';
 import type { Registry } from './types.js';
 
 export const REGISTRY_CONTROLLER = 'registry';
@@ -31,6 +32,8 @@ export interface RegistryControllerOptions {
   defaultImage: string | undefined;
   /** --allowed-images (undefined: only defaultImage). */
   allowedImages?: readonly string[];
+  /** Where the operator keeps its CA Secret (berth-ca). */
+  caNamespace: string;
   workers: number;
   resyncPeriodMs: number;
 }
@@ -57,6 +60,7 @@ export function createRegistryController(o: RegistryControllerOptions): Controll
     CHILD_RESOURCES.map((rt) => [rt, o.informers.informer<KubeObject>(rt, watchScope(rt, o.watchNamespace))]),
   );
   const applier = new Applier(o.api, o.logger);
+  const ca = new OperatorCa(o.api, o.caNamespace, children.get(RESOURCES.secret)!, o.logger);
   const reconciler = new RegistryReconciler({
     api: o.api,
     applier,
@@ -65,6 +69,7 @@ export function createRegistryController(o: RegistryControllerOptions): Controll
     logger: o.logger,
     defaultImage: o.defaultImage,
     allowedImages: o.allowedImages,
+    ca,
   });
   const controller = new Controller({
     name: REGISTRY_CONTROLLER,

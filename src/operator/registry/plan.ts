@@ -17,6 +17,7 @@ import { buildConfigSecret, buildPolicySecret, buildSigningKeySecret, generateSi
 import { contentHash, renderRegistryConfig } from './config-render.js';
 import { childNames, registryEndpoint, type Endpoint } from './naming.js';
 import { REASONS } from './status.js';
+import { caConfigMapName, servingHosts, tlsMode, type TlsMode } from './tls-plan.js';
 import { withDefaults, type Registry, type RegistrySpec } from './types.js';
 
 export interface PlanInputs {
@@ -32,6 +33,10 @@ export interface RegistryPlan {
   spec: RegistrySpec;
   endpoint: Endpoint;
   names: ReturnType<typeof childNames>;
+  /** spec.tls: none, a referenced Secret, or a certificate the operator issues for `hosts`. */
+  tls: TlsMode;
+  /** The names an issued certificate covers. */
+  tlsHosts: string[];
   /**
    * Secrets created once when missing, and never rewritten by this controller: the signing key (never
    * regenerated), and the policy Secret with an empty policy (the access controller owns its content).
@@ -92,6 +97,7 @@ export function planRegistry(registry: Registry, inputs: PlanInputs, spec: Regis
   const name = registry.metadata.name;
   const namespace = registry.metadata.namespace ?? 'default';
   const names = childNames(name, spec);
+  const tls = tlsMode(name, spec);
   const endpoint = registryEndpoint(name, namespace, spec);
   const configYaml = renderRegistryConfig(spec, endpoint, { namespace, name: names.policySecret });
   try {
@@ -104,6 +110,7 @@ export function planRegistry(registry: Registry, inputs: PlanInputs, spec: Regis
     image: (spec.image ?? inputs.defaultImage)!,
     configHash: contentHash(configYaml),
     volumeAccessModes: volumeAccessModes(spec, inputs),
+    tlsSecretName: tls.kind === 'none' ? undefined : tls.secretName,
   });
   const claim = buildClaim(registry, spec);
   const ingress = buildIngress(registry, spec);
@@ -120,6 +127,9 @@ export function planRegistry(registry: Registry, inputs: PlanInputs, spec: Regis
   apply.push({ resource: RESOURCES.service, object: buildService(registry, spec) });
   apply.push({ resource: RESOURCES.deployment, object: deployment });
   if (ingress) apply.push({ resource: RESOURCES.ingress, object: ingress });
-  const remove = ingress ? [] : [{ resource: RESOURCES.ingress, name: names.ingress }];
-  return { ok: true, plan: { spec, endpoint, names, create, apply, remove } };
+  const remove: RegistryPlan['remove'] = ingress ? [] : [{ resource: RESOURCES.ingress, name: names.ingress }];
+  // the ConfigMap publishing the operator's CA exists only while the operator issues the certificate
+  if (tls.kind !== 'issued') remove.push({ resource: RESOURCES.configMap, name: caConfigMapName(name) });
+  const tlsHosts = tls.kind === 'issued' ? servingHosts(name, namespace, spec) : [];
+  return { ok: true, plan: { spec, endpoint, names, tls, tlsHosts, create, apply, remove } };
 }

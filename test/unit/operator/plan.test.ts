@@ -36,7 +36,7 @@ describe('planRegistry: which children', () => {
       'Deployment/reg',
     ]);
     expect(p.create.map((c) => c.name)).toEqual(['reg-signing-key', 'reg-policy']);
-    expect(p.remove.map((r) => `${r.resource.kind}/${r.name}`)).toEqual(['Ingress/reg']);
+    expect(p.remove.map((r) => `${r.resource.kind}/${r.name}`)).toEqual(['Ingress/reg', 'ConfigMap/reg-ca']);
     expect(p.endpoint).toEqual({ host: 'reg.team.svc:5000', url: 'http://reg.team.svc:5000' });
   });
 
@@ -49,7 +49,7 @@ describe('planRegistry: which children', () => {
   test('an enabled ingress with TLS is applied and makes the URL https', () => {
     const p = plan({ expose: { host: 'registry.example.com', ingress: { enabled: true, tlsSecretName: 'tls' } } });
     expect(kinds(p)).toContain('Ingress/reg');
-    expect(p.remove).toEqual([]);
+    expect(p.remove.map((r) => r.resource.kind)).toEqual(['ConfigMap']);
     expect(p.endpoint.url).toBe('https://registry.example.com');
   });
 });

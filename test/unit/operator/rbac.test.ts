@@ -14,19 +14,19 @@ describe('deploy/rbac is generated from src/operator/rbac.ts', () => {
     expect(readFileSync(join(REPO_ROOT, 'deploy', 'rbac', file), 'utf8')).toBe(text);
   });
 
-  test('the ClusterRoles grant what each controller uses, and only the Ingress and Secret deletes', () => {
+  test('the ClusterRoles grant what each controller uses, and only the Ingress, CA ConfigMap and Secret deletes', () => {
     const rules = (file: string): Obj[] => (parseAllDocuments(renderRbacFiles().get(file)!)[0]!.toJS() as Obj).rules;
     const deletes = [...rules('20-cluster-role.yaml'), ...rules('21-cluster-role-repositories.yaml')]
       .filter((r) => r.verbs.includes('delete'))
       .flatMap((r) => r.resources);
-    expect(deletes.sort()).toEqual(['ingresses', 'secrets']);
+    expect(deletes.sort()).toEqual(['configmaps', 'ingresses', 'secrets']);
     expect(rules('20-cluster-role.yaml')).toContainEqual({ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'] });
   });
 });
 
 describe('one list', () => {
   test('the children of a Registry, in order', () => {
-    expect(CHILD_RESOURCES.map((r) => r.plural)).toEqual(['secrets', 'persistentvolumeclaims', 'services', 'serviceaccounts', 'roles', 'rolebindings', 'deployments', 'ingresses']);
+    expect(CHILD_RESOURCES.map((r) => r.plural)).toEqual(['secrets', 'configmaps', 'persistentvolumeclaims', 'services', 'serviceaccounts', 'roles', 'rolebindings', 'deployments', 'ingresses']);
   });
 
   test('a watched resource has get, list and watch; at most one watch per resource', () => {
