@@ -26,7 +26,10 @@ Runs the Berth operator against the cluster of the kubeconfig (or the in-cluster
   --resync-period DURATION          reconcile everything this often even without events (default 10m)
   --workers N                       reconciles in parallel, never two of one object (default 4)
   --watch-silence-timeout DURATION  reopen a watch that sent nothing for this long (default 150s)
-  --log-level LEVEL                 error, warn, info or debug (default info)`;
+  --log-level LEVEL                 error, warn, info or debug (default info)
+
+The operator's CA (Secret berth-ca, for Registries with spec.tls and no secretName) lives in $POD_NAMESPACE (the
+service account's namespace), else the Lease's namespace, else the watched one, else default.`;
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -102,6 +105,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
       allowedImages: listFlag(v['allowed-images'] ?? env.BERTH_ALLOWED_IMAGES),
       metricsAddr,
       leaderElection,
+      caNamespace: env.POD_NAMESPACE || serviceAccountNamespace(),
       resyncPeriodMs: durationFlag(v['resync-period'], '--resync-period', 10 * 60_000),
       workers,
       watchSilenceTimeoutMs: durationFlag(v['watch-silence-timeout'], '--watch-silence-timeout', 150_000),

@@ -81,6 +81,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   announce('listening', {
     component: 'registry',
     address: registry.address,
+    scheme: registry.scheme,
     storage: config.storage.root,
     auth: config.auth ? 'token' : 'none',
   });

@@ -41,6 +41,8 @@ export interface OperatorOptions {
   allowedImages?: string[];
   /** host:port of /healthz, /readyz and /metrics. */
   metricsAddr: string;
+  /** Where the operator keeps its CA Secret (`berth-ca`); default: the leader-election namespace, else the watched one, else `default`. */
+  caNamespace?: string;
   /** Undefined: no leader election (a single replica). */
   leaderElection?: Pick<LeaderElectionOptions, 'namespace' | 'name' | 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>;
   resyncPeriodMs: number;
@@ -77,7 +79,12 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     workers: o.workers,
     resyncPeriodMs: o.resyncPeriodMs,
   };
-  const controllers = [createRegistryController({ ...common, defaultImage: o.defaultImage, allowedImages: o.allowedImages }), createAccessController(common)];
+  const controllers = [createRegistryController({
+      ...common,
+      defaultImage: o.defaultImage,
+      allowedImages: o.allowedImages,
+      caNamespace: o.caNamespace ?? o.leaderElection?.namespace ?? o.watchNamespace ?? 'default',
+    }), createAccessController(common)];
   let phase: Phase = o.leaderElection ? 'standby' : 'syncing';
   const server = await startHealthServer(
     o.metricsAddr,

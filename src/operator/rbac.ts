@@ -62,10 +62,10 @@ export const PERMISSIONS: readonly Permission[] = [
   {
     role: 'registry',
     resource: RESOURCES.configMap,
-    verbs: APPLY,
+    verbs: [...APPLY, 'delete'],
     watch: CHILDREN,
     child: true,
-    why: "A Registry's report ConfigMap: made and owned by the operator, read back for the Registry's status (get and patch are also what its Role grants the registry pods).",
+    why: "A Registry's report ConfigMap (made and owned by the operator, read back for the Registry's status; get and patch are also what its Role grants the registry pods) and its <name>-ca ConfigMap, publishing the operator's CA certificate (spec.tls without secretName), deleted when no longer asked for.",
   },
   { role: 'registry', resource: RESOURCES.pvc, verbs: APPLY, watch: CHILDREN, child: true, why: "A Registry's claim (never deleted by the operator: reclaimPolicy Delete works through an owner reference)." },
   { role: 'registry', resource: RESOURCES.service, verbs: APPLY, watch: CHILDREN, child: true, why: "A Registry's Service." },

@@ -5,12 +5,15 @@
  * headers, idle bodies, idle connections and connection counts are bounded (http/limits.ts).
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../shared/logger.js';
 import { allowAll, type Authorizer } from './auth/types.js';
 import type { RegistryConfig } from '../shared/registry-config.js';
 import { createApp } from './http/app.js';
 import { guardServer, serverTimeouts } from './http/limits.js';
+import { describeCertificate, readTlsPair, reloadOnChange } from './http/tls-files.js';
 import { createMetrics, type RegistryMetrics } from './metrics.js';
 import type { StorageDriver } from './storage/driver.js';
 import { openDriver } from './storage/drivers/open.js';
@@ -49,6 +52,8 @@ export interface RunningRegistry {
   server: Server;
   /** `host:port` actually bound. */
   address: string;
+  /** `https` with `http.tls`, else `http`. */
+  scheme: 'http' | 'https';
   metrics: RegistryMetrics;
   lifecycle: Lifecycle;
   /** Reports to the operator (the report ConfigMap in a cluster; dropped otherwise). */
@@ -121,7 +126,9 @@ export async function startRegistry({ config, logger, createAuth, driver, report
     storageHealth,
     ...(worker ? { metricsText: worker.metricsText } : {}),
   });
-  const server = createServer(serverTimeouts(config.http), app);
+  // A certificate that does not load stops the start (a later bad one is only logged: tls-files.ts).
+  const tls = config.http.tls && (await readTlsPair(config.http.tls));
+  const server: Server = tls ? createHttpsServer({ ...serverTimeouts(config.http), ...tls }, app) : createServer(serverTimeouts(config.http), app);
   const stopGuard = guardServer(server, config.http, metrics);
   const { host, port } = splitAddr(config.http.addr);
   await new Promise<void>((resolve, reject) => {
@@ -130,6 +137,8 @@ export async function startRegistry({ config, logger, createAuth, driver, report
   });
   const bound = server.address() as AddressInfo;
   const address = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
+  const stopTlsReload = tls && config.http.tls ? await reloadOnChange(server as Server & TlsServer, config.http.tls, logger) : undefined;
+  if (tls) logger.info('serving HTTPS', describeCertificate(tls.cert));
   const purge = async (): Promise<void> => {
     if (!housekeeping) {
       await storage.uploads.forgetGone().catch(() => undefined);
@@ -178,6 +187,7 @@ export async function startRegistry({ config, logger, createAuth, driver, report
   return {
     server,
     address,
+    scheme: tls ? 'https' : 'http',
     metrics,
     lifecycle,
     reports,
@@ -185,6 +195,7 @@ export async function startRegistry({ config, logger, createAuth, driver, report
       ready = false;
       clearInterval(timer);
       await lifecycleTimers.stop();
+      stopTlsReload?.();
       await gc?.stop();
       await scrub?.stop();
       await reports.close();

@@ -8,6 +8,7 @@
  * http:
  *   addr: 0.0.0.0:5000
  *   externalUrl: https://registry.example.com   # used in token realms; Locations are relative
+ *   tls: { certFile: /etc/berth/tls/tls.crt, keyFile: /etc/berth/tls/tls.key }   # absent: plain HTTP
  * storage:
  *   driver: filesystem                          # or memory (nothing survives a restart; tests), or s3:
  *   # s3: { bucket: berth, endpoint: http://127.0.0.1:7070, forcePathStyle: true }
@@ -37,6 +38,7 @@ export { S3_MIN_PART_SIZE, STORAGE_DRIVERS, type StorageDriverName } from './sch
 type Parsed = WithMs<RegistryConfigDefaulted>;
 
 export type HttpConfig = Parsed['http'];
+export type TlsConfig = NonNullable<HttpConfig['tls']>;
 export type StorageConfig = Parsed['storage'];
 export type S3Config = NonNullable<StorageConfig['s3']>;
 export type AuthConfig = NonNullable<Parsed['auth']>;
@@ -154,6 +156,7 @@ export function resolvePaths(config: RegistryConfig, base: string): RegistryConf
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   return {
     ...config,
+    http: { ...config.http, ...(config.http.tls && { tls: { certFile: at(config.http.tls.certFile), keyFile: at(config.http.tls.keyFile) } }) },
     storage: {
       ...config.storage,
       root: at(config.storage.root),

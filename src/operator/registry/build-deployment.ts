@@ -17,6 +17,8 @@ export interface DeploymentInputs {
   configHash: string;
   /** Access modes of the volume the pods mount (of the existing claim, or the spec's). */
   volumeAccessModes: readonly string[];
+  /** The kubernetes.io/tls Secret the pods serve HTTPS with (spec.tls); undefined: plain HTTP. */
+  tlsSecretName?: string;
 }
 
 /**
@@ -46,10 +48,11 @@ function configVolume(name: string, spec: RegistrySpec): Record<string, unknown>
   };
 }
 
-function registryContainer(spec: RegistrySpec, image: string): Record<string, unknown> {
+function registryContainer(spec: RegistrySpec, image: string, tls: boolean): Record<string, unknown> {
   const s3 = spec.storage.s3;
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
-    httpGet: { path, port: 'http' },
+    // the kubelet does not verify the certificate of an HTTPS probe
+    httpGet: { path, port: 'http', ...(tls && { scheme: 'HTTPS' }) },
     periodSeconds,
     timeoutSeconds: 3,
     failureThreshold,
@@ -76,6 +79,7 @@ function registryContainer(spec: RegistrySpec, image: string): Record<string, un
       { name: 'config', mountPath: POD_PATHS.configDir, readOnly: true },
       ...(s3 ? s3Volumes(s3).mounts : [{ name: 'data', mountPath: POD_PATHS.storage }]),
       { name: 'tmp', mountPath: POD_PATHS.tmp },
+      ...(tls ? [{ name: 'tls', mountPath: POD_PATHS.tlsDir, readOnly: true }] : []),
     ],
   };
 }
@@ -96,11 +100,13 @@ export function buildDeployment(registry: Registry, spec: RegistrySpec, inputs: 
       fsGroupChangePolicy: 'OnRootMismatch',
       seccompProfile: { type: 'RuntimeDefault' },
     },
-    containers: [registryContainer(spec, inputs.image)],
+    containers: [registryContainer(spec, inputs.image, inputs.tlsSecretName !== undefined)],
     volumes: [
       configVolume(name, spec),
       ...(s3 ? s3Volumes(s3).volumes : [{ name: 'data', persistentVolumeClaim: { claimName: childNames(name, spec).claim } }]),
       { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+      // a whole-Secret volume (no subPath), so the kubelet updates it when the certificate is renewed
+      ...(inputs.tlsSecretName ? [{ name: 'tls', secret: { secretName: inputs.tlsSecretName, defaultMode: 0o440 } }] : []),
     ],
     // a bucket ties the pods to no node: spread them
     ...(s3 ? spreadAcrossNodes(name) : {}),

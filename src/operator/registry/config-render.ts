@@ -10,6 +10,7 @@ import type { RegistryConfigFile } from '../../shared/schemas/registry-config.js
 import type { RegistrySpec } from './types.js';
 import { renderGc } from './gc.js';
 import { s3StorageConfig } from './build-s3.js';
+import { TLS_KEYS } from './tls-plan.js';
 
 /** Where the projected configuration volume is mounted, and the files in it. */
 export const POD_PATHS = {
@@ -18,6 +19,8 @@ export const POD_PATHS = {
   signingKey: '/etc/berth/keys/signing-key.pem',
   policy: '/etc/berth/policy/policy.yaml',
   storage: '/var/lib/berth',
+  /** The TLS Secret's volume (spec.tls): tls.crt and tls.key, updated in place by the kubelet. */
+  tlsDir: '/etc/berth-tls',
   tmp: '/tmp',
 } as const;
 
@@ -54,7 +57,12 @@ export function renderRegistryConfig(
 ): string {
   const gc = renderGc(spec.gc);
   const config: RegistryConfigFile = {
-    http: { addr: `0.0.0.0:${REGISTRY_PORT}`, externalUrl: endpoint.url, trustProxy: behindOwnIngress(spec) },
+    http: {
+      addr: `0.0.0.0:${REGISTRY_PORT}`,
+      externalUrl: endpoint.url,
+      trustProxy: behindOwnIngress(spec),
+      ...(spec.tls && { tls: { certFile: `${POD_PATHS.tlsDir}/${TLS_KEYS.cert}`, keyFile: `${POD_PATHS.tlsDir}/${TLS_KEYS.key}` } }),
+    },
     storage: { ...(spec.storage.s3 ? s3StorageConfig(spec.storage.s3) : { root: POD_PATHS.storage }), ...(gc ? { gc } : {}) },
     log: { level: spec.logLevel },
     auth: {

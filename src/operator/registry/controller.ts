@@ -18,6 +18,7 @@ import { CHILD_RESOURCES, watchScope } from '../rbac.js';
 import { LABELS, MANAGED_BY } from './naming.js';
 import { REGISTRY_NAMESPACE_LABEL } from './build-auth-delegation.js';
 import { RegistryReconciler } from './reconcile.js';
+import { OperatorCa } from '../tls/operator-ca.js';
 import type { Registry } from './types.js';
 
 export const REGISTRY_CONTROLLER = 'registry';
@@ -32,6 +33,8 @@ export interface RegistryControllerOptions {
   defaultImage: string | undefined;
   /** --allowed-images (undefined: only defaultImage). */
   allowedImages?: readonly string[];
+  /** Where the operator keeps its CA Secret (berth-ca). */
+  caNamespace: string;
   workers: number;
   resyncPeriodMs: number;
 }
@@ -64,6 +67,7 @@ export function createRegistryController(o: RegistryControllerOptions): Controll
     CHILD_RESOURCES.map((rt) => [rt, o.informers.informer<KubeObject>(rt, watchScope(rt, o.watchNamespace))]),
   );
   const applier = new Applier(o.api, o.logger);
+  const ca = new OperatorCa(o.api, o.caNamespace, children.get(RESOURCES.secret)!, o.logger);
   const reconciler = new RegistryReconciler({
     api: o.api,
     applier,
@@ -72,6 +76,7 @@ export function createRegistryController(o: RegistryControllerOptions): Controll
     logger: o.logger,
     defaultImage: o.defaultImage,
     allowedImages: o.allowedImages,
+    ca,
   });
   const controller = new Controller({
     name: REGISTRY_CONTROLLER,

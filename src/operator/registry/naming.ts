@@ -95,9 +95,9 @@ export interface Endpoint {
   url: string;
 }
 
-/** Where clients reach the registry: spec.expose.host, else the Service's cluster DNS name. */
+/** Where clients reach the registry: spec.expose.host, else the Service's cluster DNS name; https with spec.tls. */
 export function registryEndpoint(name: string, namespace: string, spec: RegistrySpec): Endpoint {
   const host = spec.expose.host ?? `${name}.${namespace}.svc:${spec.expose.service.port}`;
-  const scheme = spec.expose.scheme ?? (spec.expose.ingress?.enabled && spec.expose.ingress.tlsSecretName ? 'https' : 'http');
+  const scheme = spec.expose.scheme ?? (spec.tls || (spec.expose.ingress?.enabled && spec.expose.ingress.tlsSecretName) ? 'https' : 'http');
   return { host, url: `${scheme}://${host}` };
 }

@@ -22,6 +22,7 @@ import { buildConfigSecret, buildPolicySecret, buildSigningKeySecret, generateSi
 import { contentHash, renderRegistryConfig } from './config-render.js';
 import { childNames, registryEndpoint, type Endpoint } from './naming.js';
 import { REASONS } from './status.js';
+import { caConfigMapName, servingHosts, tlsMode, type TlsMode } from './tls-plan.js';
 import { withDefaults, type Registry, type RegistrySpec } from './types.js';
 
 export interface PlanInputs {
@@ -37,6 +38,10 @@ export interface RegistryPlan {
   spec: RegistrySpec;
   endpoint: Endpoint;
   names: ReturnType<typeof childNames>;
+  /** spec.tls: none, a referenced Secret, or a certificate the operator issues for `hosts`. */
+  tls: TlsMode;
+  /** The names an issued certificate covers. */
+  tlsHosts: string[];
   /**
    * Secrets created once when missing, and never rewritten by this controller: the signing key (never
    * regenerated), and the policy Secret with an empty policy (the access controller owns its content).
@@ -107,6 +112,7 @@ export function planRegistry(registry: Registry, inputs: PlanInputs, spec: Regis
   const name = registry.metadata.name;
   const namespace = registry.metadata.namespace ?? 'default';
   const names = childNames(name, spec);
+  const tls = tlsMode(name, spec);
   const endpoint = registryEndpoint(name, namespace, spec);
   const configYaml = renderRegistryConfig(spec, endpoint, { namespace, name: names.policySecret }, { namespace, name: names.reportConfigMap });
   try {
@@ -119,6 +125,7 @@ export function planRegistry(registry: Registry, inputs: PlanInputs, spec: Regis
     image: (spec.image ?? inputs.defaultImage)!,
     configHash: contentHash(configYaml),
     volumeAccessModes: volumeAccessModes(spec, inputs),
+    tlsSecretName: tls.kind === 'none' ? undefined : tls.secretName,
   });
   const claim = spec.storage.s3 ? undefined : buildClaim(registry, spec);
   const ingress = buildIngress(registry, spec);
@@ -143,5 +150,8 @@ export function planRegistry(registry: Registry, inputs: PlanInputs, spec: Regis
   const remove: RegistryPlan['remove'] = [];
   if (!budget) remove.push({ resource: RESOURCES.pdb, name: names.disruptionBudget });
   if (!ingress) remove.push({ resource: RESOURCES.ingress, name: names.ingress });
-  return { ok: true, plan: { spec, endpoint, names, create, apply, remove, authDelegation: delegation?.metadata.name } };
+  // the ConfigMap publishing the operator's CA exists only while the operator issues the certificate
+  if (tls.kind !== 'issued') remove.push({ resource: RESOURCES.configMap, name: caConfigMapName(name) });
+  const tlsHosts = tls.kind === 'issued' ? servingHosts(name, namespace, spec) : [];
+  return { ok: true, plan: { spec, endpoint, names, tls, tlsHosts, create, apply, remove, authDelegation: delegation?.metadata.name } };
 }

@@ -15,6 +15,8 @@ import type { EventRecorder } from '../runtime/events.js';
 import type { Informer } from '../../kube/informer.js';
 import { planRegistry, type RegistryPlan } from './plan.js';
 import { unwantedDelegations } from './build-auth-delegation.js';
+import { ensureServingCertificate, type IssuedTls } from './serving-certificate.js';
+import type { OperatorCa } from '../tls/operator-ca.js';
 import { REASONS, type ObservedDeployment, type Reason } from './status.js';
 import { RegistryStatusWriter } from './status-writer.js';
 import { ReportReader, type ConfigMapObject } from './reports.js';
@@ -23,6 +25,8 @@ import { withDefaults, type Registry } from './types.js';
 
 /** How often a Registry waiting for its existing claim looks again (claims it does not own are not watched). */
 export const CLAIM_RETRY_MS = 30_000;
+/** The longest wait before a Registry with an issued certificate is looked at again (renewal is checked then). */
+export const CERTIFICATE_CHECK_MS = 6 * 3600_000;
 
 export interface RegistryCaches {
   registries: Informer<Registry>;
@@ -38,6 +42,8 @@ export interface RegistryReconcilerDeps {
   defaultImage: string | undefined;
   /** The operator's --allowed-images (undefined: only defaultImage). */
   allowedImages?: readonly string[];
+  /** The operator's CA, for Registries whose certificate the operator issues (spec.tls without secretName). */
+  ca: OperatorCa;
   now?: () => Date;
 }
 
@@ -69,6 +75,7 @@ export class RegistryReconciler implements Reconciler {
       throw new TerminalError(result.message);
     }
     const { plan } = result;
+    const issued = await this.#servingCertificate(registry, plan);
     const created = await this.#createOnce(registry, plan);
     const deployment = await this.#applyAll(registry, plan, created);
     await this.#removeUnwanted(registry, plan);
@@ -77,9 +84,26 @@ export class RegistryReconciler implements Reconciler {
       desiredReplicas: plan.spec.replicas,
       endpoint: plan.endpoint,
       claimName: plan.spec.storage.s3 ? undefined : plan.names.claim,
+      tls: plan.tls.kind === 'none' ? undefined : { secretName: plan.tls.secretName, ...(issued && { caConfigMap: issued.caConfigMap, notAfter: issued.notAfter.toISOString() }) },
       deployment,
       gcRun: this.#reportedGcRun(registry, plan),
     });
+    if (issued) return { requeueAfterMs: Math.max(1000, Math.min(CERTIFICATE_CHECK_MS, issued.renewAt.getTime() - this.#now().getTime())) };
+  }
+
+  #now(): Date {
+    return (this.#d.now ?? (() => new Date()))();
+  }
+
+  /** spec.tls without secretName: the certificate the operator issues, before the pods that mount it. */
+  async #servingCertificate(registry: Registry, plan: RegistryPlan): Promise<IssuedTls | undefined> {
+    if (plan.tls.kind !== 'issued') return undefined;
+    const deps = { ca: this.#d.ca, applier: this.#d.applier, secrets: this.#cache(RESOURCES.secret), configMaps: this.#cache(RESOURCES.configMap), events: this.#d.events };
+    try {
+      return await ensureServingCertificate(deps, registry, plan.tls, plan.tlsHosts, this.#now());
+    } catch (err) {
+      return this.#failed(registry, plan, 'Secret', plan.tls.secretName, err);
+    }
   }
 
   /** The last GC run in the report ConfigMap (an invalid document is logged and ignored). */

@@ -51,6 +51,8 @@ export interface StatusInputs {
   desiredReplicas: number;
   endpoint?: Endpoint;
   claimName?: string;
+  /** How the pods serve HTTPS (spec.tls); kept from the last status when absent with a problem. */
+  tls?: RegistryStatus['tls'];
   deployment?: ObservedDeployment;
   /** Why the operator could not apply this generation (invalid spec, rejected write). */
   problem?: { reason: Reason; message: string };
@@ -138,6 +140,8 @@ export function computeRegistryStatus(inputs: StatusInputs): RegistryStatus {
   if (inputs.claimName) status.claimName = inputs.claimName;
   const lastRun = latestGcRun(registry.status?.gc?.lastRun, inputs.gcRun);
   if (lastRun) status.gc = { lastRun };
+  const tls = inputs.tls ?? (problem ? registry.status?.tls : undefined);
+  if (tls) status.tls = tls;
   return status;
 }
 

@@ -1,4 +1,5 @@
 /** The `/v2` dispatcher: route → authorization → one handler; the table says which handler serves what. */
+import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import { RegistryError } from '../errors.js';
 import { requireName } from '../oci/names.js';
@@ -40,7 +41,8 @@ function externalUrl(req: Request, deps: AppDeps): string {
     const v = req.headers[h];
     return deps.config.http.trustProxy && typeof v === 'string' ? v.split(',')[0]!.trim() : undefined;
   };
-  return `${fwd('x-forwarded-proto') ?? 'http'}://${fwd('x-forwarded-host') ?? req.headers.host ?? 'localhost'}`;
+  const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  return `${fwd('x-forwarded-proto') ?? scheme}://${fwd('x-forwarded-host') ?? req.headers.host ?? 'localhost'}`;
 }
 
 export function v2Dispatcher(deps: AppDeps) {

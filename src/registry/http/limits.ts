@@ -16,6 +16,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { HttpConfig } from '../../shared/registry-config.js';
 import { errorBody, RegistryError } from '../errors.js';
 import type { RegistryMetrics } from '../metrics.js';
@@ -98,6 +99,8 @@ function capConnections(server: Server, limits: Limits, metrics: RegistryMetrics
     if (total >= limits.maxConnections || perAddress) {
       const field = perAddress ? 'http.maxConnectionsPerAddress' : 'http.maxConnections';
       hit(perAddress ? LIMITS.maxConnectionsPerAddress : LIMITS.maxConnections);
+      // Over TLS the socket has not shaken hands yet: a plain-text 429 would be noise to the client; close it.
+      if (server instanceof TlsServer) return void socket.destroy();
       socket.end(rawResponse(limitError(field, `too many open connections (${field})`, 429), 'Too Many Requests'));
       setTimeout(() => socket.destroy(), 1000).unref();
       (socket as Socket & { berthRefused?: boolean }).berthRefused = true;

@@ -180,6 +180,22 @@ export const S3Schema = Type.Object(
   },
 );
 
+/** `http.tls`: serve HTTPS with this certificate and key (PEM files, reloaded when they change). */
+export const TlsSchema = Type.Object(
+  {
+    certFile: Type.String({
+      minLength: 1,
+      description: 'PEM certificate chain: the server certificate first, then any intermediates (tls.crt of a kubernetes.io/tls Secret).',
+    }),
+    keyFile: Type.String({ minLength: 1, description: 'PEM private key of the certificate (tls.key).' }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Serve HTTPS. Both files are read again when they change (their folder is watched and their times polled, so a Kubernetes Secret volume update applies): new connections get the new pair, open ones keep theirs; a pair that does not load is logged and the old one kept.',
+  },
+);
+
 export const RegistryConfigSchema = Type.Object(
   {
     http: Section(
@@ -204,6 +220,7 @@ export const RegistryConfigSchema = Type.Object(
         keepAliveTimeout: Default(Duration('How long an idle keep-alive connection stays open after a response.'), '75s'),
         maxConnections: Default(PositiveInt('Open client connections at most, in total.'), 2000),
         maxConnectionsPerAddress: Default(PositiveInt('Open client connections at most from one address (not applied with trustProxy).'), 200),
+        tls: Type.Optional(TlsSchema),
       },
       'Where the registry listens and how clients reach it.',
     ),

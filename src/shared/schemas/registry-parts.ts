@@ -265,3 +265,21 @@ export const RegistryKubernetesAuthSchema = Type.Object(
   },
   { description: 'Logins with Kubernetes identities; access follows RBAC.' },
 );
+
+/** `spec.tls`: the registry pods serve HTTPS themselves, with a referenced Secret or a certificate the operator issues. */
+export const RegistryTlsSchema = Type.Object(
+  {
+    secretName: Type.Optional(
+      Type.String({
+        maxLength: 253,
+        pattern: DNS_SUBDOMAIN,
+        description:
+          "A kubernetes.io/tls Secret in the Registry's namespace (tls.crt, tls.key), for example from cert-manager: mounted into the pods, referenced and never copied; a renewed certificate is served without a restart. Empty: the operator issues one from its own CA (a Secret in the operator's namespace), for the Service's DNS names, expose.host, and localhost and 127.0.0.1 with a NodePort, renews it before it expires, and publishes the CA certificate in the ConfigMap <registry>-ca (key ca.crt) for nodes and clients to trust.",
+      }),
+    ),
+  },
+  {
+    description:
+      'Serve HTTPS from the registry pods (probes, token realm and pull Secrets follow). Absent: plain HTTP. With an Ingress in front, tell the ingress controller that its backend speaks HTTPS.',
+  },
+);

@@ -7,7 +7,7 @@ import { Default, MapOf, StringEnum, applyDefaults, type Defaulted } from './kit
 import { Conditions, DNS_SUBDOMAIN, KubeObjectSchema, ObservedGeneration } from './k8s.js';
 import { LOG_LEVELS } from './registry-config.js';
 import { RegistryGcSchema, RegistryGcStatusSchema } from './registry-gc.js';
-import { ExposeSchema, RegistryKubernetesAuthSchema, ResourcesSchema, StorageSchema, TenancySchema, TolerationSchema } from './registry-parts.js';
+import { ExposeSchema, RegistryKubernetesAuthSchema, RegistryTlsSchema, ResourcesSchema, StorageSchema, TenancySchema, TolerationSchema } from './registry-parts.js';
 
 export { ACCESS_MODES, type AccessMode } from './registry-parts.js';
 
@@ -46,6 +46,7 @@ export const RegistrySpecSchema = Type.Object(
     logLevel: Default(StringEnum(LOG_LEVELS, { description: 'Log level of the registry pods.' }), 'info'),
     storage: Default(StorageSchema, {}),
     expose: Default(ExposeSchema, {}),
+    tls: Type.Optional(RegistryTlsSchema),
     auth: Default(
       Type.Object(
         {
@@ -92,6 +93,12 @@ export const RegistrySpecSchema = Type.Object(
         fieldPath: '.replicas',
         reason: 'FieldValueForbidden',
       },
+      {
+        rule: "!has(self.tls) || !has(self.expose) || !has(self.expose.scheme) || self.expose.scheme == 'https'",
+        message: 'spec.tls makes the pods serve HTTPS: set expose.scheme to https or leave it empty',
+        fieldPath: '.expose.scheme',
+        reason: 'FieldValueInvalid',
+      },
     ],
   },
 );
@@ -108,6 +115,18 @@ export const RegistryStatusSchema = Type.Object(
     selector: Type.Optional(Type.String({ description: 'Label selector of the registry pods (used by the scale subresource).' })),
     claimName: Type.Optional(Type.String({ description: 'The PersistentVolumeClaim holding the layers.' })),
     gc: Type.Optional(RegistryGcStatusSchema),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          secretName: Type.String({ description: 'The Secret the pods serve HTTPS with.' }),
+          caConfigMap: Type.Optional(
+            Type.String({ description: 'With an operator-issued certificate: the ConfigMap (in this namespace) whose ca.crt nodes and clients trust.' }),
+          ),
+          notAfter: Type.Optional(Type.String({ description: 'With an operator-issued certificate: when it expires (it is renewed well before).' })),
+        },
+        { description: 'How the registry serves HTTPS (spec.tls).' },
+      ),
+    ),
     conditions: Type.Optional(
       Conditions('Available, Progressing and Degraded, each with a reason and a message.', 'Available, Progressing or Degraded.'),
     ),

@@ -1,13 +1,16 @@
 /**
  * The README's "Install on Kubernetes", run on the real node of `npm run dev:cluster -- --node`, command for command
  * (helpers/user-shell.ts refuses a line the README does not say): the Berth image imported into the node,
- * `helm install`, a Registry on a NodePort with its PVC from the default StorageClass, a push with the push Secret
+ * `helm install`, a Registry on a NodePort serving HTTPS with a certificate the operator issued (nodes and the
+ * pushing client trust the CA it published), with its PVC from the default StorageClass, a push with the push Secret
  * the operator wrote, Deployments pulling through the pull Secrets with no imagePullSecrets of their own,
  * revocation of a cached image, rotation, a registry pod restart, `helm upgrade` and `helm uninstall`.
  * The steps share one cluster and run in order. Timings are printed, never asserted.
  */
 import { jest } from '@jest/globals';
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -28,16 +31,17 @@ const README = {
   importImage: 'tar -C dist/image -cf berth-image.tar . && ctr -n k8s.io images import --base-name berth.local/berth berth-image.tar',
   install: 'helm install berth charts/berth --namespace berth-system --create-namespace --set image.repository=berth.local/berth',
   operatorRollout: 'kubectl -n berth-system rollout status deployment/berth-operator --timeout=5m',
-  hostsDir: 'mkdir -p "$CERTS_D/localhost:30500"',
-  hostsToml: `printf 'server = "http://localhost:30500"\\n[host."http://localhost:30500"]\\n  capabilities = ["pull", "resolve"]\\n' > "$CERTS_D/localhost:30500/hosts.toml"`,
   applyRegistry: 'kubectl apply -f deploy/examples/registry-nodeport.yaml',
   registryAvailable: 'kubectl -n berth-system wait registry/registry --for=condition=Available --timeout=5m',
+  fetchCa: "mkdir -p certs && kubectl -n berth-system get configmap registry-ca -o jsonpath='{.data.ca\\.crt}' > certs/ca.crt",
+  hostsDir: 'mkdir -p "$CERTS_D/localhost:30500" && cp certs/ca.crt "$CERTS_D/localhost:30500/ca.crt"',
+  hostsToml: `printf 'server = "https://localhost:30500"\\n[host."https://localhost:30500"]\\n  capabilities = ["pull", "resolve"]\\n  ca = "%s"\\n' "$CERTS_D/localhost:30500/ca.crt" > "$CERTS_D/localhost:30500/hosts.toml"`,
   teamA: 'kubectl create namespace team-a',
   app: 'kubectl create namespace app && kubectl label namespace app berth.dev/pull-team-a=true && kubectl annotate namespace app berth.dev/accept-from=team-a',
   applyRepository: 'kubectl apply -f deploy/examples/repository.yaml',
   credentialsSynced: 'kubectl -n team-a wait repository/api --for=condition=CredentialsSynced --timeout=2m',
   pushAuth: "kubectl -n team-a get secret api-push -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d > push-auth.json",
-  push: 'skopeo copy --dest-authfile push-auth.json --dest-tls-verify=false "$SOURCE" docker://localhost:30500/team-a/api:v1',
+  push: 'skopeo copy --dest-authfile push-auth.json --dest-cert-dir certs "$SOURCE" docker://localhost:30500/team-a/api:v1',
   deployTeamA: 'kubectl -n team-a create deployment api --image=localhost:30500/team-a/api:v1',
   deployApp: 'kubectl -n app create deployment api --image=localhost:30500/team-a/api:v1',
   deselect: 'kubectl label namespace app berth.dev/pull-team-a-',
@@ -106,13 +110,17 @@ async function registryRssMiB(): Promise<number> {
   return Number(kib) / 1024;
 }
 
-/** The registry pulled back with the push credential: skopeo verifies every blob's digest. Returns the manifest digest. */
+/**
+ * The registry pulled back with the push credential, over TLS verified against the published CA: skopeo verifies
+ * every blob's digest. Returns the manifest digest.
+ */
 async function pullBackDigest(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-journey-pull-'));
   try {
     const auth = join(shell.dir, 'push-auth.json');
-    await runOk(tool('skopeo'), ['copy', '--src-authfile', auth, '--src-tls-verify=false', `docker://${IMAGE}`, `oci:${dir}/layout`]);
-    const inspect = await runOk(tool('skopeo'), ['inspect', '--authfile', auth, '--tls-verify=false', `docker://${IMAGE}`]);
+    const certs = join(shell.dir, 'certs');
+    await runOk(tool('skopeo'), ['copy', '--src-authfile', auth, '--src-cert-dir', certs, `docker://${IMAGE}`, `oci:${dir}/layout`]);
+    const inspect = await runOk(tool('skopeo'), ['inspect', '--authfile', auth, '--cert-dir', certs, `docker://${IMAGE}`]);
     return JSON.parse(inspect).Digest as string;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -155,14 +163,33 @@ test('1. helm install: the operator pod runs from the imported image and holds t
   timed('helm install -> operator Ready and leader', started);
 });
 
-test('2. a Registry on a NodePort: its pod runs, its PVC is Bound by the provisioner, it is Available', async () => {
-  const certsD = join(cluster.dir, 'node', 'certs.d');
-  await shell.run(README.hostsDir, { CERTS_D: certsD });
-  await shell.run(README.hostsToml, { CERTS_D: certsD });
+/** The certificate the registry serves at localhost:30500, verified against CA (rejects when it does not verify). */
+function servedCertificate(ca: string): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port: 30500, servername: 'localhost', ca }, () => {
+      const cert = socket.getPeerX509Certificate()!;
+      socket.end();
+      resolve(cert);
+    });
+    socket.on('error', reject);
+  });
+}
+
+test('2. a Registry on a NodePort with TLS: its pod runs, its PVC is Bound by the provisioner, it is Available', async () => {
   const started = Date.now();
   await shell.run(README.applyRegistry);
   await shell.run(README.registryAvailable);
   timed('Registry applied -> Available', started);
+  await shell.run(README.fetchCa);
+  const certsD = join(cluster.dir, 'node', 'certs.d');
+  await shell.run(README.hostsDir, { CERTS_D: certsD });
+  await shell.run(README.hostsToml, { CERTS_D: certsD });
+  const ca = await readFile(join(shell.dir, 'certs', 'ca.crt'), 'utf8');
+  expect((await getJson(['secret', 'berth-ca', '-n', 'berth-system'])).data['tls.crt']).toBe(Buffer.from(ca).toString('base64'));
+  const served = await servedCertificate(ca);
+  expect(served.subjectAltName).toContain('DNS:localhost');
+  const registry = await getJson(['registry', 'registry', '-n', 'berth-system']);
+  expect(registry.status).toMatchObject({ url: 'https://localhost:30500', tls: { secretName: 'registry-tls', caConfigMap: 'registry-ca' } });
   const claim = await getJson(['pvc', 'registry-data', '-n', 'berth-system']);
   expect(claim.status.phase).toBe('Bound');
   expect(claim.spec.storageClassName).toBe('local-path');

@@ -37,7 +37,7 @@ describe('planRegistry: which children', () => {
       'Deployment/reg',
     ]);
     expect(p.create.map((c) => c.name)).toEqual(['reg-signing-key', 'reg-policy']);
-    expect(p.remove.map((r) => `${r.resource.kind}/${r.name}`)).toEqual(['PodDisruptionBudget/reg', 'Ingress/reg']);
+    expect(p.remove.map((r) => `${r.resource.kind}/${r.name}`)).toEqual(['PodDisruptionBudget/reg', 'Ingress/reg', 'ConfigMap/reg-ca']);
     expect(p.endpoint).toEqual({ host: 'reg.team.svc:5000', url: 'http://reg.team.svc:5000' });
   });
 
@@ -50,7 +50,7 @@ describe('planRegistry: which children', () => {
   test('an enabled ingress with TLS is applied and makes the URL https', () => {
     const p = plan({ expose: { host: 'registry.example.com', ingress: { enabled: true, tlsSecretName: 'tls' } } });
     expect(kinds(p)).toContain('Ingress/reg');
-    expect(p.remove.map((r) => r.resource.kind)).toEqual(['PodDisruptionBudget']);
+    expect(p.remove.map((r) => r.resource.kind)).toEqual(['PodDisruptionBudget', 'ConfigMap']);
     expect(p.endpoint.url).toBe('https://registry.example.com');
   });
 });

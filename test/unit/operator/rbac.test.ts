@@ -14,12 +14,12 @@ describe('deploy/rbac is generated from src/operator/rbac.ts', () => {
     expect(readFileSync(join(REPO_ROOT, 'deploy', 'rbac', file), 'utf8')).toBe(text);
   });
 
-  test('the ClusterRoles grant what each controller uses, and only the Ingress, PodDisruptionBudget and Secret deletes', () => {
+  test('the ClusterRoles grant what each controller uses, and only the Ingress, PodDisruptionBudget, CA ConfigMap, auth-delegator binding and Secret deletes', () => {
     const rules = (file: string): Obj[] => (parseAllDocuments(renderRbacFiles().get(file)!)[0]!.toJS() as Obj).rules;
     const deletes = [...rules('20-cluster-role.yaml'), ...rules('21-cluster-role-repositories.yaml')]
       .filter((r) => r.verbs.includes('delete'))
       .flatMap((r) => r.resources);
-    expect(deletes.sort()).toEqual(['clusterrolebindings', 'ingresses', 'poddisruptionbudgets', 'secrets']);
+    expect(deletes.sort()).toEqual(['clusterrolebindings', 'configmaps', 'ingresses', 'poddisruptionbudgets', 'secrets']);
     expect(rules('20-cluster-role.yaml')).toContainEqual({ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'] });
   });
 });

@@ -29,10 +29,10 @@ function configYaml(p: RegistryPlan): string {
 
 describe('spec.storage.s3: the objects', () => {
   test.each<[string, Registry['spec'], boolean, string[]]>([
-    ['one replica on a volume: claim, no budget', {}, true, ['PodDisruptionBudget', 'Ingress']],
-    ['one replica in a bucket: no claim, no budget', { storage: { s3: BUCKET } }, false, ['PodDisruptionBudget', 'Ingress']],
-    ['three replicas in a bucket: a budget', { replicas: 3, storage: { s3: BUCKET } }, false, ['Ingress']],
-    ['two replicas on a ReadWriteMany volume: a claim and a budget', { replicas: 2, storage: { accessModes: ['ReadWriteMany'] } }, true, ['Ingress']],
+    ['one replica on a volume: claim, no budget', {}, true, ['PodDisruptionBudget', 'Ingress', 'ConfigMap']],
+    ['one replica in a bucket: no claim, no budget', { storage: { s3: BUCKET } }, false, ['PodDisruptionBudget', 'Ingress', 'ConfigMap']],
+    ['three replicas in a bucket: a budget', { replicas: 3, storage: { s3: BUCKET } }, false, ['Ingress', 'ConfigMap']],
+    ['two replicas on a ReadWriteMany volume: a claim and a budget', { replicas: 2, storage: { accessModes: ['ReadWriteMany'] } }, true, ['Ingress', 'ConfigMap']],
   ])('%s', (_name, spec, claim, toRemove) => {
     const p = plan(spec);
     expect(kinds(p).includes('PersistentVolumeClaim')).toBe(claim);

@@ -56,7 +56,7 @@ describe('parseConfig', () => {
 
   test.each<[string, unknown, string]>([
     ['a bad duration', { storage: { uploadPurge: { maxAge: 'forever' } } }, 'config: storage.uploadPurge.maxAge: must be a duration such as 90s, 5m or 24h'],
-    ['an unknown field', { http: { adr: 'x' } }, 'config: http.adr: unknown field (allowed: addr, externalUrl, trustProxy, headersTimeout, bodyIdleTimeout, keepAliveTimeout, maxConnections, maxConnectionsPerAddress)'],
+    ['an unknown field', { http: { adr: 'x' } }, 'config: http.adr: unknown field (allowed: addr, externalUrl, trustProxy, headersTimeout, bodyIdleTimeout, keepAliveTimeout, maxConnections, maxConnectionsPerAddress, tls)'],
     ['a bad log level', { log: { level: 'loud' } }, 'config: log.level: must be one of error, warn, info, debug'],
     ['a zero limit', { limits: { manifestMaxBytes: 0 } }, 'config: limits.manifestMaxBytes: must be a positive whole number'],
     ['an empty root', { storage: { root: '' } }, 'config: storage.root: must not be empty'],

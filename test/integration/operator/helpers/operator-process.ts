@@ -33,8 +33,9 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
   return sum;
 }
 
-export async function startOperator(kubeconfig: string, args: string[] = []): Promise<OperatorProcess> {
+export async function startOperator(kubeconfig: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<OperatorProcess> {
   const child = spawn(process.execPath, [OPERATOR_CLI, 'operator', '--kubeconfig', kubeconfig, '--metrics-addr', '127.0.0.1:0', ...args], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
