@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['limits', 'blob', 'skopeo', 'ctr', 'small', 'manifest', 'auth'] as const;
+export const PHASES = ['limits', 'blob', 'skopeo', 'ctr', 'small', 'manifest', 'auth', 'gc'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -41,7 +41,7 @@ Runs Berth and Distribution (docker-registry) side by side on loopback and print
   --layer-mib N         size of the big layer (default 1024; quick 64)
   --chunk-mib N         PATCH chunk size (default 16)
   --wrk-seconds N       duration of each wrk run (default 5; quick 2)
-  --only LIST           comma-separated phases: ${PHASES.join(',')} (default all)
+  --only LIST           comma-separated phases: ${PHASES.join(',')} (default all; gc alone: --only gc)
   --deadline-min N      no new measurement starts after N minutes (default 25)
   --cpu-prof DIR        run Berth under node --cpu-prof, profiles written to DIR`;
 

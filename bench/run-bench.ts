@@ -18,6 +18,7 @@ import {
   type BigLayers,
 } from './blob-scenarios.js';
 import { ctrRound, declareCtrScenarios } from './ctr-scenario.js';
+import { runGcBench } from './gc.js';
 import { keepAliveAgent } from './http-client.js';
 import { writeRandomLayer } from './layer-file.js';
 import { lowestLimit, measureLimits, type MachineLimits } from './limits.js';
@@ -44,12 +45,17 @@ export interface BenchReport {
   /** Why the run stopped early, if it did. */
   stoppedEarly: string | undefined;
   auth: { markdown: string; json: unknown } | undefined;
+  /** The garbage collection benchmark (bench/gc.ts), Berth only. */
+  gc: { markdown: string; json: unknown } | undefined;
 }
 
 /** The 1, 5 and 15 minute load averages. */
 export async function loadavg(): Promise<string> {
   return (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
 }
+
+/** The phases measured in the rounds (Berth and Distribution side by side); the others run on their own. */
+const ROUND_PHASES = ['blob', 'skopeo', 'ctr', 'small', 'manifest'] as const;
 
 /** Servers currently running, so a signal handler can stop them. */
 export type ServerSet = Set<BenchServer>;
@@ -163,13 +169,20 @@ export async function runBench(
   const errors: string[] = [];
   let rounds: { done: number; stoppedEarly: string | undefined };
   try {
-    rounds = await runRounds({ opts, deadline, rec, agent, errors }, workDir, layers, running, report, log);
+    const roundPhases = ROUND_PHASES.some((p) => opts.phases.has(p));
+    rounds = roundPhases ? await runRounds({ opts, deadline, rec, agent, errors }, workDir, layers, running, report, log) : { done: 0, stoppedEarly: undefined };
   } finally {
     agent.destroy();
     if (layers) await rm(join(workDir, 'layers'), { recursive: true, force: true });
   }
   const auth = await runAuthPhase(opts, workDir, deadline, log).catch((err: unknown) => {
     const message = `auth benchmark (bench/auth.ts): ${(err as Error).message}`;
+    errors.push(message);
+    log(`! ${message}`);
+    return undefined;
+  });
+  const gc = await runGcPhase(opts, workDir, deadline, log).catch((err: unknown) => {
+    const message = `gc benchmark (bench/gc.ts): ${(err as Error).message}`;
     errors.push(message);
     log(`! ${message}`);
     return undefined;
@@ -196,7 +209,21 @@ export async function runBench(
     errors,
     stoppedEarly: rounds.stoppedEarly,
     auth,
+    gc,
   };
+}
+
+/** Issue 12's garbage collection benchmark. */
+async function runGcPhase(opts: BenchOptions, workDir: string, deadline: Deadline, log: (line: string) => void): Promise<BenchReport['gc']> {
+  if (!opts.phases.has('gc')) return undefined;
+  deadline.check('the gc benchmark');
+  const dir = join(workDir, 'gc');
+  await mkdir(dir, { recursive: true });
+  try {
+    return await runGcBench({ quick: opts.quick, rounds: Math.max(2, opts.rounds), workDir: dir, log, loadavg });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Issue 3's auth benchmark, when `bench/auth.ts` exists (see auth-hook.ts). */

@@ -92,12 +92,14 @@ export async function startPair(dir: string, launch: BerthLaunch = {}): Promise<
   }
 }
 
-async function launchServer(
+/** Starts a server process and waits for its address; `stop()` also removes `storage` unless `keepStorage`. */
+export async function launchServer(
   name: ServerName,
   command: string,
   args: string[],
   dir: string,
   storage: string,
+  keepStorage = false,
 ): Promise<BenchServer> {
   await mkdir(dir, { recursive: true });
   const logFile = join(dir, `${name}.log`);
@@ -121,7 +123,7 @@ async function launchServer(
     logFile,
     stop: async () => {
       await stopChild(child);
-      await rm(storage, { recursive: true, force: true });
+      if (!keepStorage) await rm(storage, { recursive: true, force: true });
     },
   };
 }
