@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['limits', 'blob', 'skopeo', 'ctr', 'small', 'manifest', 'auth', 'workers', 's3'] as const;
+export const PHASES = ['limits', 'blob', 'skopeo', 'ctr', 'small', 'manifest', 'auth', 'workers', 's3', 'gc'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -42,7 +42,8 @@ Runs Berth and Distribution (docker-registry) side by side on loopback and print
   --chunk-mib N         PATCH chunk size (default 16)
   --wrk-seconds N       duration of each wrk run (default 5; quick 2)
   --only LIST           comma-separated phases: ${PHASES.join(',')} (default all; s3: both registries on
-                        one versitygw bucket, big layer push/pull with redirects off and on, small layers, RSS)
+                        one versitygw bucket, big layer push/pull with redirects off and on, small layers, RSS;
+                        gc: Berth only, berth gc over a large store and push/pull while it collects)
   --deadline-min N      no new measurement starts after N minutes (default 25)
   --cpu-prof DIR        run Berth under node --cpu-prof, profiles written to DIR`;
 

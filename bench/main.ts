@@ -37,16 +37,19 @@ function render(report: BenchReport, opts: BenchOptions): string {
     '',
   ];
   if (report.limits) parts.push(limitsTable(report.limits), '');
-  parts.push(
-    resultsTable(report.rows),
-    '',
-    'Ratio = Berth/Distribution: above 1 is better for MiB/s, layers/s and req/s; below 1 is better for ms and MiB.',
-    '',
-    cpuTable(report.scenarios),
-    '',
-  );
+  if (report.rows.length > 0) {
+    parts.push(
+      resultsTable(report.rows),
+      '',
+      'Ratio = Berth/Distribution: above 1 is better for MiB/s, layers/s and req/s; below 1 is better for ms and MiB.',
+      '',
+      cpuTable(report.scenarios),
+      '',
+    );
+  }
   if (report.auth) parts.push(report.auth.markdown, '');
   if (report.workers) parts.push(report.workers.markdown, '');
+  if (report.gc) parts.push(report.gc.markdown, '');
   if (report.stoppedEarly) parts.push(`Stopped early: ${report.stoppedEarly}`, '');
   if (report.errors.length > 0) parts.push('Failed measurements:', ...report.errors.map((e) => `- ${e}`), '');
   return parts.join('\n');

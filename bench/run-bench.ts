@@ -18,6 +18,7 @@ import {
   type BigLayers,
 } from './blob-scenarios.js';
 import { ctrRound, declareCtrScenarios } from './ctr-scenario.js';
+import { runGcBench } from './gc.js';
 import { keepAliveAgent } from './http-client.js';
 import { writeRandomLayer } from './layer-file.js';
 import { lowestLimit, measureLimits, type MachineLimits } from './limits.js';
@@ -48,6 +49,8 @@ export interface BenchReport {
   stoppedEarly: string | undefined;
   auth: { markdown: string; json: unknown } | undefined;
   workers: { markdown: string; json: unknown } | undefined;
+  /** The garbage collection benchmark (bench/gc.ts), Berth only. */
+  gc: { markdown: string; json: unknown } | undefined;
 }
 
 /** The 1, 5 and 15 minute load averages. */
@@ -230,6 +233,12 @@ export async function runBench(
         return undefined;
       })
     : undefined;
+  const gc = await runGcPhase(opts, workDir, deadline, log).catch((err: unknown) => {
+    const message = `gc benchmark (bench/gc.ts): ${(err as Error).message}`;
+    errors.push(message);
+    log(`! ${message}`);
+    return undefined;
+  });
   report.loadavg.end = await loadavg();
   log(`load average at end: ${report.loadavg.end}`);
   const scenarios = rec.results();
@@ -253,6 +262,7 @@ export async function runBench(
     stoppedEarly: rounds.stoppedEarly,
     auth,
     workers,
+    gc,
   };
 }
 
@@ -263,6 +273,19 @@ async function runWorkersPhase(opts: BenchOptions, workDir: string, deadline: De
   await mkdir(dir, { recursive: true });
   try {
     return await runWorkersBench({ opts, workDir: dir, deadlineAt: deadline.at, log, running });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Issue 12's garbage collection benchmark. */
+async function runGcPhase(opts: BenchOptions, workDir: string, deadline: Deadline, log: (line: string) => void): Promise<BenchReport['gc']> {
+  if (!opts.phases.has('gc')) return undefined;
+  deadline.check('the gc benchmark');
+  const dir = join(workDir, 'gc');
+  await mkdir(dir, { recursive: true });
+  try {
+    return await runGcBench({ quick: opts.quick, rounds: Math.max(2, opts.rounds), workDir: dir, log, loadavg });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

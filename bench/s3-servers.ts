@@ -94,7 +94,7 @@ export async function startBerthOnS3(dir: string, s3: BenchS3, prefix: string, r
   };
   await writeFile(config, stringify({ storage: { driver: 's3', s3: section } }));
   const storage = join(dir, 'unused-storage');
-  const args = [BERTH_CLI, 'serve', '--addr', '127.0.0.1:0', '--storage', storage, '--config', config];
+  const args = [BERTH_CLI, 'serve', '--addr', '127.0.0.1:0', '--storage', storage, '--config', config, '--workers', '1'];
   return launchServer('berth', process.execPath, args, dir, storage);
 }
 
@@ -126,5 +126,5 @@ export async function startDistributionOnS3(dir: string, s3: BenchS3, root: stri
   // AWS_CA_BUNDLE (set on some machines) makes Distribution 2.8's S3 driver panic at startup ("unable to load
   // custom CA bundle, HTTPClient's transport unsupported type"); the endpoint here is plain HTTP on loopback
   const { AWS_CA_BUNDLE: _bundle, ...env } = process.env;
-  return launchServer('distribution', 'docker-registry', ['serve', file], dir, storage, env);
+  return launchServer('distribution', 'docker-registry', ['serve', file], dir, storage, { env });
 }

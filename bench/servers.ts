@@ -95,13 +95,14 @@ export async function startPair(dir: string, launch: BerthLaunch = {}): Promise<
   }
 }
 
+/** Starts a server process and waits for its address; `stop()` also removes `storage` unless `keepStorage`. */
 export async function launchServer(
   name: ServerName,
   command: string,
   args: string[],
   dir: string,
   storage: string,
-  env: NodeJS.ProcessEnv = process.env,
+  { env = process.env, keepStorage = false }: { env?: NodeJS.ProcessEnv; keepStorage?: boolean } = {},
 ): Promise<BenchServer> {
   await mkdir(dir, { recursive: true });
   const logFile = join(dir, `${name}.log`);
@@ -125,7 +126,7 @@ export async function launchServer(
     logFile,
     stop: async () => {
       await stopChild(child);
-      await rm(storage, { recursive: true, force: true });
+      if (!keepStorage) await rm(storage, { recursive: true, force: true });
     },
   };
 }

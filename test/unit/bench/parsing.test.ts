@@ -6,7 +6,7 @@ describe('bench command line', () => {
   test('full defaults: 1 GiB layer, 3 rounds, every phase', () => {
     const opts = parseBenchArgs([]);
     expect(opts).toMatchObject({ quick: false, rounds: 3, layerMiB: 1024, chunkMiB: 16, wrkSeconds: 5 });
-    expect([...opts.phases]).toEqual(['limits', 'blob', 'skopeo', 'ctr', 'small', 'manifest', 'auth', 'workers', 's3']);
+    expect([...opts.phases]).toEqual(['limits', 'blob', 'skopeo', 'ctr', 'small', 'manifest', 'auth', 'workers', 's3', 'gc']);
   });
 
   test('--quick shrinks the run, explicit flags still win', () => {
