@@ -99,10 +99,17 @@ test("the registry pods' ServiceAccount may get and patch the report ConfigMap, 
 test('a GC run of a real berth serve shows in Registry.status.gc and as an Event', async () => {
   const orphans = [await orphanBlob(randomBytes(1000)), await orphanBlob(randomBytes(2000))];
   // the rendered config as is (report section, credentials of the registry's ServiceAccount), with a test-sized
-  // interval and grace period instead of the CRD's minimum of 1m
+  // interval and grace period instead of the CRD's minimum of 1m. The report writer keeps only the newest document
+  // of a key between writes (minInterval, 10s by default), and the usage report is written first at the start: with
+  // runs closer together than that, the run that deleted the orphans would be replaced by a later one that deleted
+  // nothing before it was written. So writes may be 500 ms apart here, and runs are 4 s apart.
   ({ berth } = await startRenderedRegistry(env, {
     storage,
-    edit: (c) => ({ ...c, storage: { ...c.storage, gc: { ...c.storage.gc, interval: '2s', gracePeriod: '1s' } } }),
+    edit: (c) => ({
+      ...c,
+      report: { ...c.report, minInterval: '500ms' },
+      storage: { ...c.storage, gc: { ...c.storage.gc, interval: '4s', gracePeriod: '1s' } },
+    }),
   }));
   const event = await waitFor('a GarbageCollected Event naming the two orphans', async () =>
     (await gcEvents()).find((e) => e.type === 'Normal' && e.message.startsWith('garbage collection deleted 2 blob(s) (2.9 KiB)')),
