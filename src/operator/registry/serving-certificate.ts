@@ -72,7 +72,8 @@ export async function ensureServingCertificate(
   let notAfter: Date;
   let renewAt: Date;
   if (decision.issue) {
-    notAfter = new Date(now.getTime() + SERVING_VALIDITY_MS);
+    // X.509 times have whole seconds: the status and the Event show what the certificate says
+    notAfter = new Date(Math.floor((now.getTime() + SERVING_VALIDITY_MS) / 1000) * 1000);
     renewAt = new Date(notAfter.getTime() - SERVING_VALIDITY_MS * RENEW_WHEN_LEFT);
     const commonName = `${registry.metadata.name}.${ns}.svc`.slice(0, 64);
     const pair = issueServingCertificate(ca, { commonName, hosts, notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter });
