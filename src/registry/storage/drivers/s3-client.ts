@@ -61,6 +61,25 @@ export function isPreconditionFailed(err: unknown): boolean {
 }
 
 /**
+ * Runs a write of a small object (a buffered body, so it can be sent again), sending it again a few times when the
+ * server answers `ExistingObjectIsDirectory` for a key that is no folder. versitygw's posix backend answers that
+ * when the folder it just made for the object's parent was removed under it: deleting the last object of a folder
+ * removes the folder, so a write into `uploads/_slots/…/` racing the release of that folder's last slot failed a
+ * client's POST (seen in the GC-under-load test). A key that really is a folder fails every attempt and the error
+ * is thrown. Other errors are thrown at once.
+ */
+export async function retryVanishedFolder<T>(write: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if ((err as { name?: string } | undefined)?.name !== 'ExistingObjectIsDirectory' || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 5 * attempt));
+    }
+  }
+}
+
+/**
  * Runs a conditional write that must not overwrite (`If-None-Match: *`): resolves true when it wrote, false when
  * the key was already there (412). A 409 (another conditional write of the key in flight) is retried a few times,
  * so this resolves only once an object is at the key.
@@ -68,7 +87,7 @@ export function isPreconditionFailed(err: unknown): boolean {
 export async function writeOnce(write: () => Promise<unknown>): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await write();
+      await retryVanishedFolder(write);
       return true;
     } catch (err) {
       if (isPreconditionFailed(err)) return false;

@@ -14,7 +14,7 @@
  *   what it moved and puts the object back at its key, fresh, or the commit finds the key empty and writes it again.
  */
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { isNotFound } from './s3-client.js';
+import { isNotFound, retryVanishedFolder } from './s3-client.js';
 import { copyReplacing, touch } from './s3-copy.js';
 
 export const MTIME_METADATA = 'berth-mtime';
@@ -73,7 +73,7 @@ export async function moveKeepingTime(s3: S3Client, bucket: string, src: string,
 export async function placeFresh(s3: S3Client, bucket: string, key: string, place: () => Promise<boolean>): Promise<void> {
   for (let attempt = 0; attempt < PLACE_ATTEMPTS; attempt++) {
     if (await place()) return;
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: committedKey(key), Body: '', ContentLength: 0 }));
+    await retryVanishedFolder(() => s3.send(new PutObjectCommand({ Bucket: bucket, Key: committedKey(key), Body: '', ContentLength: 0 })));
     // the marker's Last-Modified is the commit's time on the server's clock: the blob's new mtime
     const now = (await headObject(s3, bucket, committedKey(key)))?.mtimeMs;
     if (now === undefined) continue; // a move just took the marker: try again

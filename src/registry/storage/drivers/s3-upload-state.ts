@@ -5,7 +5,7 @@
  * process needs to continue the upload, and it is replaced with `If-Match`, so two writers cannot both advance it.
  */
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { isNotFound } from './s3-client.js';
+import { isNotFound, retryVanishedFolder } from './s3-client.js';
 
 export interface UploadPart {
   n: number;
@@ -57,14 +57,16 @@ export async function readState(s3: S3Client, bucket: string, key: string): Prom
  * its new ETag. A 412 means another writer advanced the upload since.
  */
 export async function writeState(s3: S3Client, bucket: string, key: string, state: UploadState, etag?: string): Promise<string> {
-  const out = await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: stateKey(key),
-      Body: JSON.stringify(state),
-      ContentType: 'application/json',
-      ...(etag ? { IfMatch: etag } : {}),
-    }),
+  const out = await retryVanishedFolder(() =>
+    s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: stateKey(key),
+        Body: JSON.stringify(state),
+        ContentType: 'application/json',
+        ...(etag ? { IfMatch: etag } : {}),
+      }),
+    ),
   );
   return out.ETag ?? '';
 }

@@ -23,7 +23,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '../../../shared/registry-config.js';
 import { normalizePath, type ByteRange, type DirEntry, type PathInfo, type StorageDriver, type Writer, type WriterMode } from '../driver.js';
-import { isNotFound, isPreconditionFailed, Keys, notFound, s3Client, writeOnce } from './s3-client.js';
+import { isNotFound, isPreconditionFailed, Keys, notFound, retryVanishedFolder, s3Client, writeOnce } from './s3-client.js';
 import { headObject, moveKeepingTime, objectTime, S3_MTIME_RESOLUTION_MS } from './s3-times.js';
 import { deleteKeys, emptyState, readState, stateKey, tailKey, writeState } from './s3-upload-state.js';
 import { S3Writer } from './s3-writer.js';
@@ -95,7 +95,7 @@ export class S3Driver implements StorageDriver {
   async put(path: string, data: Uint8Array | string): Promise<void> {
     const body = Buffer.from(data);
     const key = this.#keys.of(this.#filePath(path));
-    await this.s3.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentLength: body.length }));
+    await retryVanishedFolder(() => this.s3.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentLength: body.length })));
   }
 
   #filePath(path: string): string {
@@ -126,7 +126,9 @@ export class S3Driver implements StorageDriver {
     const body = Buffer.from(data);
     const key = this.#keys.of(this.#filePath(path));
     try {
-      const out = await this.s3.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentLength: body.length, IfMatch: version }));
+      const out = await retryVanishedFolder(() =>
+        this.s3.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentLength: body.length, IfMatch: version })),
+      );
       return out.ETag ?? '';
     } catch (err) {
       if (isPreconditionFailed(err) || isNotFound(err)) return undefined;
