@@ -50,6 +50,13 @@ export async function runScheduledGc(
   }
 }
 
+/** The repositories a run deleted manifests in (the only ones whose usage it changed), each once (pure). */
+export function repositoriesWithDeletedManifests(report: GcReport): string[] {
+  const out = new Set<string>();
+  for (const item of report.deleted) if (item.kind === 'manifest' && item.repository !== undefined) out.add(item.repository);
+  return [...out];
+}
+
 export interface ScheduleOptions {
   policy: GcPolicy;
   intervalMs: number;
