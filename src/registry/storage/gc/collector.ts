@@ -4,11 +4,13 @@
  *
  * A run: (1) take the lease (lock.ts); its file's mtime is T0, read off the storage's own clock, which also stamps
  * every other mtime below. (2) Move back whatever a killed run left in `gc/trash/` (and remove its half-done lease
- * takeovers). (3) Mark from every repository's roots (mark.ts). (4) Condemn: move to `gc/trash/` each revision the
- * policy lets go and each blob that is unmarked and whose mtime is older than T0 − gracePeriod; a moved file whose
- * mtime turns out to be recent (written again just before the move) goes straight back. (5) Rescan: every revision
- * written at or after T0 − gracePeriod is a root (a file's mtime is stamped when its bytes are written, a moment
- * before it appears); what it reaches is moved back. (6) Delete what is left in the trash, then the links to
+ * takeovers). (3) Mark from every repository's roots (mark.ts); every listing it makes is made after T0. The edges
+ * of a manifest may come from the runs before (edge-cache.ts): the bytes at a digest never change, so they are what
+ * reading them again would give. (4) Condemn: move to `gc/trash/` each revision the policy lets go and each blob
+ * that is unmarked and whose mtime is older than T0 − gracePeriod; a moved file whose mtime turns out to be recent
+ * (written again just before the move) goes straight back. (5) Rescan: every revision written at or after
+ * T0 − gracePeriod is a root (a file's mtime is stamped when its bytes are written, a moment before it appears);
+ * what it reaches is moved back. (6) Delete what is left in the trash, then the links to
  * deleted blobs.
  *
  * Why no acknowledged write is lost:
@@ -47,6 +49,7 @@ import { parseDigest } from '../../oci/digest.js';
 import { acquireLease, type Lease } from './lock.js';
 import { ensureReserve, withReserve } from './reserve.js';
 import { markRepository, type Revision } from './mark.js';
+import { edgeCache, type EdgeCache } from './edge-cache.js';
 import { condemn, destroy, restore, storedBlobs, trashed, unlinkDeleted } from './sweep.js';
 import { dropReferrerEntry, subjectOf } from './referrers.js';
 
@@ -65,6 +68,8 @@ export interface GcOptions {
   leaseTtlMs?: number;
   /** Called now and then on long runs, and once per phase. */
   onProgress?: (p: GcProgress) => void;
+  /** Manifest edges parsed by earlier runs (a schedule keeps one across its runs); default: one for this run. */
+  edges?: EdgeCache;
 }
 
 export interface GcProgress {
@@ -141,10 +146,11 @@ async function sweepRun(stores: Stores, opts: GcOptions, report: GcReport, t0: n
   const progress = throttle(opts.onProgress);
   const repos = await stores.catalog.repositories();
   const untaggedBeforeMs = opts.policy.untaggedMaxAgeMs === undefined ? undefined : t0 - opts.policy.untaggedMaxAgeMs;
+  const edges = opts.edges ?? edgeCache();
   const reachable = new Set<string>();
   const unkept: Array<Revision & { repository: string }> = [];
   for (const repository of repos) {
-    const mark = await markRepository(driver, stores.blobs, repository, { untaggedBeforeMs });
+    const mark = await markRepository(driver, stores.blobs, repository, { untaggedBeforeMs, edges });
     for (const d of mark.reachable) reachable.add(d);
     unkept.push(...mark.unkept.map((r) => ({ ...r, repository })));
     report.repositories++;
@@ -168,7 +174,7 @@ async function sweepRun(stores: Stores, opts: GcOptions, report: GcReport, t0: n
   progress({ phase: 'rescan', repositories: repos.length, manifests: report.manifestsKept, blobs: blobs.length }, true);
   const revived = new Set<string>();
   for (const repository of await stores.catalog.repositories()) {
-    const since = { sinceMs: t0 - opts.policy.gracePeriodMs };
+    const since = { sinceMs: t0 - opts.policy.gracePeriodMs, edges };
     for (const d of (await markRepository(driver, stores.blobs, repository, since)).reachable) revived.add(d);
   }
   await lease.check();

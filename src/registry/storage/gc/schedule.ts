@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../../../shared/logger.js';
 import { collectGarbage, type GcPolicy, type GcReport } from './collector.js';
+import { edgeCache, type EdgeCache } from './edge-cache.js';
 import type { GcMetrics } from './metrics.js';
 import type { GcOutcome } from './report-document.js';
 
@@ -24,10 +25,11 @@ export async function runScheduledGc(
   logger: Logger,
   metrics: GcMetrics,
   onFinished: GcFinished = () => {},
+  edges?: EdgeCache,
 ): Promise<GcReport | undefined> {
   const startedAt = Date.now();
   try {
-    const report = await collectGarbage(stores, { policy, leaseTtlMs });
+    const report = await collectGarbage(stores, { policy, leaseTtlMs, ...(edges ? { edges } : {}) });
     metrics.observe(report);
     if (report.ran) onFinished({ ok: true, report });
     if (!report.ran) logger.debug('garbage collection skipped: another collector holds the lease');
@@ -68,10 +70,12 @@ export function scheduleGc(stores: Stores, opts: ScheduleOptions, logger: Logger
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
+  // manifests are immutable: what one run parsed, the next need not read again
+  const edges = edgeCache();
   const next = (): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = runScheduledGc(stores, opts.policy, opts.leaseTtlMs, logger, metrics, opts.onFinished).finally(next);
+      running = runScheduledGc(stores, opts.policy, opts.leaseTtlMs, logger, metrics, opts.onFinished, edges).finally(next);
     }, opts.intervalMs * (0.9 + Math.random() * 0.2));
     timer.unref();
   };
