@@ -9,6 +9,7 @@ import type { BlobStore } from '../blobs.js';
 import type { StorageDriver } from '../driver.js';
 import { manifestRevisionPath, referrersDir, referrersRootDir, repositoryPath, tagsDir } from '../paths.js';
 import { edgeCache, edgeKey, manifestEdges, type EdgeCache, type ManifestEdges } from './edge-cache.js';
+import type { Pace } from './pace.js';
 
 /** A revision (manifest link) of a repository, with its mtime (push time; rewritten by every push of it). */
 export interface Revision {
@@ -23,6 +24,8 @@ export interface MarkOptions {
   sinceMs?: number;
   /** Edges of manifests parsed before, by this run or earlier ones (edge-cache.ts); default: a cache for this call. */
   edges?: EdgeCache;
+  /** Called before each manifest (pace.ts). */
+  pace?: Pace;
 }
 
 export interface RepositoryMark {
@@ -103,6 +106,7 @@ export async function markRepository(
   const reachable = new Set<string>();
   const broken: string[] = [];
   while (queue.length > 0) {
+    await opts.pace?.();
     const d = queue.pop()!;
     if (kept.has(d)) continue;
     kept.add(d);

@@ -6,9 +6,13 @@ import type { Logger } from '../../../shared/logger.js';
 import { collectGarbage, type GcPolicy, type GcReport } from './collector.js';
 import { edgeCache, type EdgeCache } from './edge-cache.js';
 import type { GcMetrics } from './metrics.js';
+import { pacer, type Pace } from './pace.js';
 import type { GcOutcome } from './report-document.js';
 
 type Stores = Parameters<typeof collectGarbage>[0];
+
+/** Requests first: the share of the wall time a scheduled run may work; it rests the rest (pace.ts). */
+export const SCHEDULED_SHARE = 0.5;
 
 export interface GcSchedule {
   stop(): Promise<void>;
@@ -26,10 +30,11 @@ export async function runScheduledGc(
   metrics: GcMetrics,
   onFinished: GcFinished = () => {},
   edges?: EdgeCache,
+  pace?: Pace,
 ): Promise<GcReport | undefined> {
   const startedAt = Date.now();
   try {
-    const report = await collectGarbage(stores, { policy, leaseTtlMs, ...(edges ? { edges } : {}) });
+    const report = await collectGarbage(stores, { policy, leaseTtlMs, ...(edges ? { edges } : {}), ...(pace ? { pace } : {}) });
     metrics.observe(report);
     if (report.ran) onFinished({ ok: true, report });
     if (!report.ran) logger.debug('garbage collection skipped: another collector holds the lease');
@@ -75,7 +80,7 @@ export function scheduleGc(stores: Stores, opts: ScheduleOptions, logger: Logger
   const next = (): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = runScheduledGc(stores, opts.policy, opts.leaseTtlMs, logger, metrics, opts.onFinished, edges).finally(next);
+      running = runScheduledGc(stores, opts.policy, opts.leaseTtlMs, logger, metrics, opts.onFinished, edges, pacer(SCHEDULED_SHARE)).finally(next);
     }, opts.intervalMs * (0.9 + Math.random() * 0.2));
     timer.unref();
   };
