@@ -19,7 +19,7 @@ import type { StorageDriver } from './storage/driver.js';
 import { openDriver } from './storage/drivers/open.js';
 import { gcPolicyOf } from './storage/gc/config.js';
 import { createGcMetrics } from './storage/gc/metrics.js';
-import { scheduleGc, type GcSchedule } from './storage/gc/schedule.js';
+import { repositoriesWithDeletedManifests, scheduleGc, type GcSchedule } from './storage/gc/schedule.js';
 import { ensureReserve } from './storage/gc/reserve.js';
 import { createStorage } from './storage/index.js';
 import { StorageHealth } from './storage/health.js';
@@ -162,8 +162,8 @@ export async function startRegistry({ config, logger, createAuth, driver, report
           leaseTtlMs: config.storage.gc.leaseMs,
           onFinished: (outcome) => {
             reports.publish(REPORT_KEYS.gc, gcReportDocument(outcome, hostname()));
-            // a run may have deleted untagged manifests: recount usage
-            if (outcome.ok) void lifecycle.rescan().catch(() => undefined);
+            // a run may have deleted untagged manifests: recount those repositories (only they changed)
+            if (outcome.ok) void lifecycle.rescanRepositories(repositoriesWithDeletedManifests(outcome.report)).catch(() => undefined);
           },
         },
         logger,

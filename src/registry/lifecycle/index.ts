@@ -178,6 +178,14 @@ export class Lifecycle {
     for (const name of this.usage.all().keys()) this.#observe(name);
   }
 
+  /** Recounts only these repositories (those a garbage collection deleted manifests in). */
+  async rescanRepositories(names: Iterable<string>): Promise<void> {
+    for (const name of names) {
+      await this.usage.rescanRepository(name);
+      this.#observe(name);
+    }
+  }
+
   /** Usage of every repository (and the last retention run of those with a rule), by name. */
   report(): Map<string, RepositoryReport> {
     const out = new Map<string, RepositoryReport>();

@@ -8,7 +8,7 @@ import { formatDigest, parseDigest } from '../oci/digest.js';
 import { parseManifest } from '../oci/manifest.js';
 import type { BlobStore } from '../storage/blobs.js';
 import type { StorageDriver } from '../storage/driver.js';
-import { listRevisions } from '../storage/gc/mark.js';
+import { listRevisionDigests } from '../storage/gc/mark.js';
 import { blobPath, manifestRevisionPath, tagPath, tagsDir, trashPath } from '../storage/paths.js';
 import type { ManifestNode, TagInfo } from './retention-plan.js';
 
@@ -89,8 +89,8 @@ export async function scanRepository(
 ): Promise<RepositoryScan> {
   const tags = await scanTags(driver, repository);
   const manifests: ScannedManifest[] = [];
-  for (const r of await listRevisions(driver, repository)) {
-    const m = await scanManifest(driver, blobs, repository, r.digest, cache);
+  for (const d of await listRevisionDigests(driver, repository)) {
+    const m = await scanManifest(driver, blobs, repository, formatDigest(d), cache);
     if (m) manifests.push(m);
   }
   return { tags, manifests };

@@ -6,8 +6,10 @@
  * digest once however many manifests share it. A layer uploaded but not yet named by a manifest is not counted
  * until its manifest is pushed (the manifest push is where the quota is enforced at the latest).
  *
- * The counts are recomputed from storage by {@link UsageTracker.rescan}: at start, after each garbage collection and
- * retention run, and every `storage.lifecycle.usageRescanInterval` (other replicas on the same volume write too).
+ * The counts are recomputed from storage by {@link UsageTracker.rescan}: at start and every
+ * `storage.lifecycle.usageRescanInterval` (other replicas on the same volume write too); and repository by repository
+ * after a retention run or a garbage collection deleted manifests in it. (A collection deletes only blobs no kept
+ * manifest names, which no count holds, so a run that deleted no manifest changes no count.)
  * A repository written while it was being rescanned is rescanned again.
  */
 import type { BlobStore } from '../storage/blobs.js';

@@ -76,8 +76,13 @@ export function tagPath(name: string, tag: string): string {
   return join(tagsDir(name), tag);
 }
 
+/** The folder of a repository's referrer entries, one folder per subject below it. */
+export function referrersRootDir(name: string): string {
+  return join(repositoryPath(name), '_referrers');
+}
+
 export function referrersDir(name: string, subject: Digest): string {
-  return join(repositoryPath(name), '_referrers', subject.algorithm, subject.hex);
+  return join(referrersRootDir(name), subject.algorithm, subject.hex);
 }
 
 export function referrerPath(name: string, subject: Digest, referrer: Digest): string {

@@ -4,11 +4,13 @@
  *
  * A run: (1) take the lease (lock.ts); its file's mtime is T0, read off the storage's own clock, which also stamps
  * every other mtime below. (2) Move back whatever a killed run left in `gc/trash/` (and remove its half-done lease
- * takeovers). (3) Mark from every repository's roots (mark.ts). (4) Condemn: move to `gc/trash/` each revision the
- * policy lets go and each blob that is unmarked and whose mtime is older than T0 − gracePeriod; a moved file whose
- * mtime turns out to be recent (written again just before the move) goes straight back. (5) Rescan: every revision
- * written at or after T0 − gracePeriod is a root (a file's mtime is stamped when its bytes are written, a moment
- * before it appears); what it reaches is moved back. (6) Delete what is left in the trash, then the links to
+ * takeovers). (3) Mark from every repository's roots (mark.ts); every listing it makes is made after T0. The edges
+ * of a manifest may come from the runs before (edge-cache.ts): the bytes at a digest never change, so they are what
+ * reading them again would give. (4) Condemn: move to `gc/trash/` each revision the policy lets go and each blob
+ * that is unmarked and whose mtime is older than T0 − gracePeriod; a moved file whose mtime turns out to be recent
+ * (written again just before the move) goes straight back. (5) Rescan: every revision written at or after
+ * T0 − gracePeriod is a root (a file's mtime is stamped when its bytes are written, a moment before it appears);
+ * what it reaches is moved back. (6) Delete what is left in the trash, then the links to
  * deleted blobs.
  *
  * Why no acknowledged write is lost:
@@ -47,6 +49,8 @@ import { parseDigest } from '../../oci/digest.js';
 import { acquireLease, type Lease } from './lock.js';
 import { ensureReserve, withReserve } from './reserve.js';
 import { markRepository, type Revision } from './mark.js';
+import { edgeCache, type EdgeCache } from './edge-cache.js';
+import { unpaced, type Pace } from './pace.js';
 import { condemn, destroy, restore, storedBlobs, trashed, unlinkDeleted } from './sweep.js';
 import { dropReferrerEntry, subjectOf } from './referrers.js';
 
@@ -65,6 +69,10 @@ export interface GcOptions {
   leaseTtlMs?: number;
   /** Called now and then on long runs, and once per phase. */
   onProgress?: (p: GcProgress) => void;
+  /** Manifest edges parsed by earlier runs (a schedule keeps one across its runs); default: one for this run. */
+  edges?: EdgeCache;
+  /** Called between steps to rest the run when it shares its process with requests (pace.ts); default: no rests. */
+  pace?: Pace;
 }
 
 export interface GcProgress {
@@ -141,10 +149,12 @@ async function sweepRun(stores: Stores, opts: GcOptions, report: GcReport, t0: n
   const progress = throttle(opts.onProgress);
   const repos = await stores.catalog.repositories();
   const untaggedBeforeMs = opts.policy.untaggedMaxAgeMs === undefined ? undefined : t0 - opts.policy.untaggedMaxAgeMs;
+  const edges = opts.edges ?? edgeCache();
+  const pace = opts.pace ?? unpaced;
   const reachable = new Set<string>();
   const unkept: Array<Revision & { repository: string }> = [];
   for (const repository of repos) {
-    const mark = await markRepository(driver, stores.blobs, repository, { untaggedBeforeMs });
+    const mark = await markRepository(driver, stores.blobs, repository, { untaggedBeforeMs, edges, pace });
     for (const d of mark.reachable) reachable.add(d);
     unkept.push(...mark.unkept.map((r) => ({ ...r, repository })));
     report.repositories++;
@@ -152,7 +162,7 @@ async function sweepRun(stores: Stores, opts: GcOptions, report: GcReport, t0: n
     report.broken.push(...mark.broken.map((d) => `${repository}@${d}`));
     progress({ phase: 'mark', repositories: report.repositories, manifests: report.manifestsKept, blobs: 0 });
   }
-  const candidates = await oldUnmarkedBlobs(driver, reachable, t0 - opts.policy.gracePeriodMs, progress);
+  const candidates = await oldUnmarkedBlobs(driver, reachable, t0 - opts.policy.gracePeriodMs, progress, pace);
   if (opts.dryRun || !lease) {
     for (const r of unkept) report.deleted.push({ kind: 'manifest', digest: r.digest, repository: r.repository, size: 0 });
     for (const [digest, size] of candidates) report.deleted.push({ kind: 'blob', digest, size });
@@ -163,16 +173,17 @@ async function sweepRun(stores: Stores, opts: GcOptions, report: GcReport, t0: n
   const revisions = await condemnRevisions(driver, unkept, untaggedBeforeMs ?? t0);
   const blobs: string[] = [];
   for (const digest of candidates.keys()) {
+    await pace();
     if ((await condemn(driver, blobPath(parseDigest(digest)!), t0 - opts.policy.gracePeriodMs)) === 'condemned') blobs.push(digest);
   }
   progress({ phase: 'rescan', repositories: repos.length, manifests: report.manifestsKept, blobs: blobs.length }, true);
   const revived = new Set<string>();
   for (const repository of await stores.catalog.repositories()) {
-    const since = { sinceMs: t0 - opts.policy.gracePeriodMs };
+    const since = { sinceMs: t0 - opts.policy.gracePeriodMs, edges, pace };
     for (const d of (await markRepository(driver, stores.blobs, repository, since)).reachable) revived.add(d);
   }
   await lease.check();
-  await finish(stores, report, { revisions, blobs, revived, repos });
+  await finish(stores, report, { revisions, blobs, revived, repos }, pace);
 }
 
 interface Condemned {
@@ -183,7 +194,7 @@ interface Condemned {
 }
 
 /** Step 6: restores what the rescan reached, deletes the rest, then the links to what was deleted. */
-async function finish(stores: Stores, report: GcReport, c: Condemned): Promise<void> {
+async function finish(stores: Stores, report: GcReport, c: Condemned, pace: Pace): Promise<void> {
   const { driver } = stores;
   for (const r of c.revisions) {
     const d = parseDigest(r.digest)!;
@@ -199,6 +210,7 @@ async function finish(stores: Stores, report: GcReport, c: Condemned): Promise<v
   }
   const gone = new Set<string>();
   for (const digest of c.blobs) {
+    await pace();
     const path = blobPath(parseDigest(digest)!);
     if (c.revived.has(digest)) {
       await restore(driver, path);
@@ -209,7 +221,8 @@ async function finish(stores: Stores, report: GcReport, c: Condemned): Promise<v
     gone.add(digest);
     report.deleted.push({ kind: 'blob', digest, size });
   }
-  for (const repository of c.repos) report.linksDeleted += await unlinkDeleted(driver, repository, gone);
+  // no blob deleted: no link can point to one, and the listing of every repository's links is skipped
+  if (gone.size > 0) for (const repository of c.repos) report.linksDeleted += await unlinkDeleted(driver, repository, gone);
   tally(report);
 }
 
@@ -232,10 +245,12 @@ async function oldUnmarkedBlobs(
   reachable: Set<string>,
   beforeMs: number,
   progress: (p: GcProgress) => void,
+  pace: Pace,
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   let seen = 0;
   for await (const blob of storedBlobs(driver)) {
+    await pace();
     seen++;
     progress({ phase: 'sweep', repositories: 0, manifests: reachable.size, blobs: seen });
     if (reachable.has(blob.digest)) continue;

@@ -7,7 +7,9 @@ import { formatDigest, parseDigest, type Digest } from '../../oci/digest.js';
 import { parseManifest } from '../../oci/manifest.js';
 import type { BlobStore } from '../blobs.js';
 import type { StorageDriver } from '../driver.js';
-import { manifestRevisionPath, referrersDir, repositoryPath, tagsDir } from '../paths.js';
+import { manifestRevisionPath, referrersDir, referrersRootDir, repositoryPath, tagsDir } from '../paths.js';
+import { edgeCache, edgeKey, manifestEdges, type EdgeCache, type ManifestEdges } from './edge-cache.js';
+import type { Pace } from './pace.js';
 
 /** A revision (manifest link) of a repository, with its mtime (push time; rewritten by every push of it). */
 export interface Revision {
@@ -20,6 +22,10 @@ export interface MarkOptions {
   untaggedBeforeMs?: number;
   /** Rescan: only revisions written at or after this time are roots, and nothing is let go. */
   sinceMs?: number;
+  /** Edges of manifests parsed before, by this run or earlier ones (edge-cache.ts); default: a cache for this call. */
+  edges?: EdgeCache;
+  /** Called before each manifest (pace.ts). */
+  pace?: Pace;
 }
 
 export interface RepositoryMark {
@@ -32,20 +38,35 @@ export interface RepositoryMark {
   broken: string[];
 }
 
-/** Revisions of a repository, with mtimes (one stat each). */
-export async function listRevisions(driver: StorageDriver, repository: string): Promise<Revision[]> {
+/** Digests of the revisions of a repository (listings only). */
+export async function listRevisionDigests(driver: StorageDriver, repository: string): Promise<Digest[]> {
   const dir = `${repositoryPath(repository)}/_manifests/revisions`;
-  const out: Revision[] = [];
+  const out: Digest[] = [];
   for (const alg of await driver.list(dir)) {
     if (!alg.isDirectory) continue;
     for (const entry of await driver.list(`${dir}/${alg.name}`)) {
       const digest = parseDigest(`${alg.name}:${entry.name}`);
-      if (!digest) continue;
-      const info = await driver.stat(manifestRevisionPath(repository, digest));
-      if (info) out.push({ digest: formatDigest(digest), mtimeMs: info.mtimeMs });
+      if (digest) out.push(digest);
     }
   }
   return out;
+}
+
+/** Revisions of a repository, with mtimes (one stat each). */
+export async function listRevisions(driver: StorageDriver, repository: string): Promise<Revision[]> {
+  const out: Revision[] = [];
+  for (const digest of await listRevisionDigests(driver, repository)) {
+    const info = await driver.stat(manifestRevisionPath(repository, digest));
+    if (info) out.push({ digest: formatDigest(digest), mtimeMs: info.mtimeMs });
+  }
+  return out;
+}
+
+/** Revisions for the mark: their mtimes only when the roots depend on them (a rescan, an untagged policy). */
+async function revisionsFor(driver: StorageDriver, repository: string, opts: MarkOptions): Promise<Revision[]> {
+  if (opts.sinceMs !== undefined || opts.untaggedBeforeMs !== undefined) return listRevisions(driver, repository);
+  // every revision is a root whatever its age (rootsOf), so its mtime is never read: no stat
+  return (await listRevisionDigests(driver, repository)).map((d) => ({ digest: formatDigest(d), mtimeMs: Infinity }));
 }
 
 /** The digests the tags of a repository point to. */
@@ -77,23 +98,31 @@ export async function markRepository(
   repository: string,
   opts: MarkOptions,
 ): Promise<RepositoryMark> {
-  const revisions = await listRevisions(driver, repository);
+  const revisions = await revisionsFor(driver, repository, opts);
   const tagged = opts.sinceMs === undefined ? await tagTargets(driver, repository) : new Set<string>();
   const queue = rootsOf(revisions, tagged, opts);
+  const ctx: EdgeContext = { referred: await subjectsWithReferrers(driver, repository), edges: opts.edges ?? edgeCache() };
   const kept = new Set<string>();
   const reachable = new Set<string>();
   const broken: string[] = [];
   while (queue.length > 0) {
+    await opts.pace?.();
     const d = queue.pop()!;
     if (kept.has(d)) continue;
     kept.add(d);
     reachable.add(d);
-    const { next, ok } = await edgesOf(driver, blobs, repository, d, reachable);
+    const { next, ok } = await edgesOf(driver, blobs, repository, d, reachable, ctx);
     queue.push(...next);
     if (!ok) broken.push(d);
   }
   const unkept = opts.sinceMs === undefined ? revisions.filter((r) => !kept.has(r.digest)) : [];
   return { reachable, unkept, manifests: kept.size, broken };
+}
+
+interface EdgeContext {
+  /** Subjects with a referrers folder in the repository, listed once when its mark began. */
+  referred: Set<string>;
+  edges: EdgeCache;
 }
 
 /**
@@ -106,22 +135,56 @@ async function edgesOf(
   repository: string,
   digest: string,
   reachable: Set<string>,
+  ctx: EdgeContext,
 ): Promise<{ next: string[]; ok: boolean }> {
   const d = parseDigest(digest)!;
-  const referrers = await referrersOf(driver, repository, d);
-  const bytes = await blobs.read(d);
-  if (!bytes) return { next: referrers, ok: false };
-  const mediaType = (await driver.get(manifestRevisionPath(repository, d)))?.toString('utf8');
-  let parsed;
-  try {
-    parsed = parseManifest(bytes, mediaType || undefined);
-  } catch {
-    return { next: referrers, ok: false };
-  }
-  for (const b of parsed.blobs) reachable.add(formatDigest(b));
-  const next = [...parsed.children.map(formatDigest), ...referrers];
-  if (parsed.subject) next.push(formatDigest(parsed.subject));
+  const referrers = ctx.referred.has(digest) ? await referrersOf(driver, repository, d) : [];
+  const mediaType = (await driver.get(manifestRevisionPath(repository, d)))?.toString('utf8') || undefined;
+  const edges = await parsedEdges(blobs, d, edgeKey(digest, mediaType), mediaType, ctx.edges);
+  if (!edges) return { next: referrers, ok: false };
+  for (const b of edges.blobs) reachable.add(b);
+  const next = [...edges.children, ...referrers];
+  if (edges.subject) next.push(edges.subject);
   return { next, ok: true };
+}
+
+/** A manifest's edges from the cache, else read and parsed (and cached); undefined when missing or unreadable. */
+async function parsedEdges(
+  blobs: BlobStore,
+  d: Digest,
+  key: string,
+  mediaType: string | undefined,
+  cache: EdgeCache,
+): Promise<ManifestEdges | undefined> {
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const bytes = await blobs.read(d);
+  if (!bytes) return undefined;
+  try {
+    const edges = manifestEdges(parseManifest(bytes, mediaType));
+    cache.set(key, edges);
+    return edges;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The subjects that have a referrers folder in this repository (two listings), so the mark lists referrers only
+ * for them. Listed after T0 like every other listing of the mark: an entry written later belongs to a revision the
+ * rescan sees (collector.ts).
+ */
+async function subjectsWithReferrers(driver: StorageDriver, repository: string): Promise<Set<string>> {
+  const root = referrersRootDir(repository);
+  const out = new Set<string>();
+  for (const alg of await driver.list(root)) {
+    if (!alg.isDirectory) continue;
+    for (const entry of await driver.list(`${root}/${alg.name}`)) {
+      const d = parseDigest(`${alg.name}:${entry.name}`);
+      if (d) out.add(formatDigest(d));
+    }
+  }
+  return out;
 }
 
 /** Digests of the manifests that name `subject` as theirs in this repository. */

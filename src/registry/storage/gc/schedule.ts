@@ -4,10 +4,15 @@
  */
 import type { Logger } from '../../../shared/logger.js';
 import { collectGarbage, type GcPolicy, type GcReport } from './collector.js';
+import { edgeCache, type EdgeCache } from './edge-cache.js';
 import type { GcMetrics } from './metrics.js';
+import { pacer, type Pace } from './pace.js';
 import type { GcOutcome } from './report-document.js';
 
 type Stores = Parameters<typeof collectGarbage>[0];
+
+/** Requests first: the share of the wall time a scheduled run may work; it rests the rest (pace.ts). */
+export const SCHEDULED_SHARE = 0.5;
 
 export interface GcSchedule {
   stop(): Promise<void>;
@@ -24,10 +29,12 @@ export async function runScheduledGc(
   logger: Logger,
   metrics: GcMetrics,
   onFinished: GcFinished = () => {},
+  edges?: EdgeCache,
+  pace?: Pace,
 ): Promise<GcReport | undefined> {
   const startedAt = Date.now();
   try {
-    const report = await collectGarbage(stores, { policy, leaseTtlMs });
+    const report = await collectGarbage(stores, { policy, leaseTtlMs, ...(edges ? { edges } : {}), ...(pace ? { pace } : {}) });
     metrics.observe(report);
     if (report.ran) onFinished({ ok: true, report });
     if (!report.ran) logger.debug('garbage collection skipped: another collector holds the lease');
@@ -50,6 +57,13 @@ export async function runScheduledGc(
   }
 }
 
+/** The repositories a run deleted manifests in (the only ones whose usage it changed), each once (pure). */
+export function repositoriesWithDeletedManifests(report: GcReport): string[] {
+  const out = new Set<string>();
+  for (const item of report.deleted) if (item.kind === 'manifest' && item.repository !== undefined) out.add(item.repository);
+  return [...out];
+}
+
 export interface ScheduleOptions {
   policy: GcPolicy;
   intervalMs: number;
@@ -61,10 +75,12 @@ export function scheduleGc(stores: Stores, opts: ScheduleOptions, logger: Logger
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
+  // manifests are immutable: what one run parsed, the next need not read again
+  const edges = edgeCache();
   const next = (): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = runScheduledGc(stores, opts.policy, opts.leaseTtlMs, logger, metrics, opts.onFinished).finally(next);
+      running = runScheduledGc(stores, opts.policy, opts.leaseTtlMs, logger, metrics, opts.onFinished, edges, pacer(SCHEDULED_SHARE)).finally(next);
     }, opts.intervalMs * (0.9 + Math.random() * 0.2));
     timer.unref();
   };
