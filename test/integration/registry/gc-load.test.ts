@@ -115,4 +115,4 @@ test(`pushes, pulls and deletes over ${ROUNDS} rounds while two processes collec
   expect(await corruptStoredBlobs(store)).toEqual([]);
   const freed = (await metric(servers[0]!, 'berth_gc_bytes_freed_total')) + (await metric(servers[1]!, 'berth_gc_bytes_freed_total'));
   console.log(`gc-load: ${ROUNDS} rounds, ${live.length} live and ${deleted.length} deleted images, ${runs} collections, ${freed} bytes freed online`);
-}, 240_000);
+}, 600_000); // about 2 min on S3 at load 10; a slow bucket makes it slower, never wrong
