@@ -81,13 +81,14 @@ export async function retryVanishedFolder<T>(write: () => Promise<T>, attempts =
 
 /**
  * Runs a conditional write that must not overwrite (`If-None-Match: *`): resolves true when it wrote, false when
- * the key was already there (412). A 409 (another conditional write of the key in flight) is retried a few times,
- * so this resolves only once an object is at the key.
+ * the key was already there (412). A 409 (another conditional write of the key in flight, or versitygw's
+ * ExistingObjectIsDirectory: see retryVanishedFolder) is retried a few times, so this resolves only once an object
+ * is at the key.
  */
 export async function writeOnce(write: () => Promise<unknown>): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await retryVanishedFolder(write);
+      await write();
       return true;
     } catch (err) {
       if (isPreconditionFailed(err)) return false;
