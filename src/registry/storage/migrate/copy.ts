@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { formatDigest, newHash, type Digest } from '../../oci/digest.js';
 import type { StorageDriver } from '../driver.js';
-import { blobPath, uploadDataPath, uploadDir, uploadInfoPath } from '../paths.js';
+import { blobPath, uploadDataPath, uploadDir, uploadInfoPath, UPLOADS_DIR } from '../paths.js';
 
 export type CopyOutcome = { kind: 'copied'; bytes: number } | { kind: 'skipped'; bytes: number } | { kind: 'gone' };
 
@@ -22,6 +22,25 @@ export class MigrationItemError extends Error {}
 export function migrationUploadId(digest: Digest): string {
   const h = createHash('sha256').update(`berth storage migrate ${formatDigest(digest)}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Removes the sessions an interrupted run left at the target for these blobs: a run killed after a blob's commit and
+ * before its session folder was deleted leaves the folder behind, and the next run skips that blob ("already
+ * there"), so nothing else would remove it. One listing of the target's uploads; returns how many were removed.
+ */
+export async function removeLeftoverSessions(to: StorageDriver, digests: readonly Digest[]): Promise<number> {
+  const ids = new Set(digests.map(migrationUploadId));
+  let removed = 0;
+  for (const entry of await to.list(UPLOADS_DIR)) {
+    if (!ids.has(entry.name)) continue;
+    const writer = await to.writer(uploadDataPath(entry.name), 'append');
+    await writer?.cancel();
+    await writer?.close();
+    await to.delete(uploadDir(entry.name));
+    removed++;
+  }
+  return removed;
 }
 
 export async function copyBlob(from: StorageDriver, to: StorageDriver, digest: Digest): Promise<CopyOutcome> {

@@ -14,7 +14,7 @@ import { formatDigest } from '../../oci/digest.js';
 import { createLimiter } from '../../../shared/concurrency.js';
 import { CatalogStore } from '../catalog.js';
 import type { StorageDriver } from '../driver.js';
-import { copyBlob, copySmall, type CopyOutcome } from './copy.js';
+import { copyBlob, copySmall, removeLeftoverSessions, type CopyOutcome } from './copy.js';
 import { listBlobs, repositoryFiles } from './walk.js';
 
 export interface MigrationOptions {
@@ -88,6 +88,7 @@ export async function migrateStorage(from: StorageDriver, to: StorageDriver, opt
 
   const blobs = await listBlobs(from);
   progress.blobs.total = blobs.length;
+  await removeLeftoverSessions(to, blobs);
   await phase('blobs', blobs, formatDigest, (d) => copyBlob(from, to, d), progress.blobs, true);
 
   const names = await new CatalogStore(from).repositories();

@@ -112,6 +112,20 @@ describe('migrateStorage', () => {
     expect(await driverFiles(to, 'uploads')).toEqual([]);
   });
 
+  test('a run killed between a blob\'s commit and its session cleanup: the next run removes the session it left', async () => {
+    const { driver: from, blobs } = await sourceStore();
+    const to = new MemoryDriver();
+    await migrateStorage(from, to);
+    const left = migrationUploadId(blobs[0]!);
+    await to.put(`uploads/${left}/info.json`, '{"principal":"berth storage migrate"}');
+    await (await to.writer(`uploads/${left}/data`, 'create')).close();
+    const other = '0a5e4b2c-1111-4222-8333-444455556666'; // a client's session at the target is not the migration's
+    await to.put(`uploads/${other}/info.json`, '{}');
+    const again = await migrateStorage(from, to);
+    expect(again.blobs).toMatchObject({ copied: 0, skipped: blobs.length });
+    expect(await driverFiles(to, 'uploads')).toEqual([`${other}/info.json`]);
+  });
+
   test('a target blob of another size is reported, not overwritten', async () => {
     const { driver: from, blobs } = await sourceStore();
     const to = new MemoryDriver();
