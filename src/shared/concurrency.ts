@@ -32,3 +32,21 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }
+
+/**
+ * Coalesces concurrent calls with the same key into one: while a call for `key` is in flight, later callers get
+ * its promise instead of starting another (a cache miss under a burst costs one round trip, not one per caller).
+ * Nothing is kept once it settles, so a failure is not remembered; the map holds at most the calls in flight.
+ */
+export type Coalescer<V> = (key: string, fn: () => Promise<V>) => Promise<V>;
+
+export function createCoalescer<V>(): Coalescer<V> {
+  const inFlight = new Map<string, Promise<V>>();
+  return (key, fn) => {
+    const running = inFlight.get(key);
+    if (running) return running;
+    const started = fn().finally(() => inFlight.delete(key));
+    inFlight.set(key, started);
+    return started;
+  };
+}

@@ -1,12 +1,15 @@
 /**
  * TokenReview and SubjectAccessReview through the Kubernetes API, each answer cached briefly (bounded LRU with a
  * TTL), so a revoked RoleBinding stops working within the TTL while a burst of logins costs one round trip. Only
- * answers are cached: an API failure is thrown (the caller fails closed) and asked again next time. Tokens are
- * cached under their SHA-256, never kept or logged as text.
+ * answers are cached: an API failure is thrown (the caller fails closed) and asked again next time. Concurrent
+ * misses for the same key share one request (when a cached answer expires under load, the logins waiting on it
+ * would otherwise each send a review and queue behind each other). Tokens are cached under their SHA-256, never
+ * kept or logged as text.
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { ApiClient } from '../../../kube/api-client.js';
+import { createCoalescer } from '../../../shared/concurrency.js';
 import type { ReviewTarget } from './governing.js';
 
 /** The authenticated user of a token, as the API server reports it. */
@@ -50,6 +53,8 @@ export function authenticationOf(status: TokenReviewStatus | undefined, audience
 export class KubeReviews {
   readonly #tokens: LRUCache<string, Authentication>;
   readonly #access: LRUCache<string, boolean>;
+  readonly #tokenReviews = createCoalescer<Authentication>();
+  readonly #accessReviews = createCoalescer<boolean>();
 
   constructor(
     private readonly api: ApiClient,
@@ -65,6 +70,10 @@ export class KubeReviews {
     const key = sha256(token);
     const cached = this.#tokens.get(key);
     if (cached) return cached;
+    return this.#tokenReviews(key, () => this.#reviewToken(key, token));
+  }
+
+  async #reviewToken(key: string, token: string): Promise<Authentication> {
     const spec = this.options.audiences.length ? { token, audiences: this.options.audiences } : { token };
     const review = await this.api.request<{ status?: TokenReviewStatus }>({
       method: 'POST',
@@ -82,6 +91,10 @@ export class KubeReviews {
     const key = JSON.stringify([user.username, user.uid, user.groups, user.extra, target.namespace, target.name, verb]);
     const cached = this.#access.get(key);
     if (cached !== undefined) return cached;
+    return this.#accessReviews(key, () => this.#reviewAccess(key, user, target, verb));
+  }
+
+  async #reviewAccess(key: string, user: KubeUser, target: ReviewTarget, verb: string): Promise<boolean> {
     const review = await this.api.request<{ status?: { allowed?: boolean } }>({
       method: 'POST',
       path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
