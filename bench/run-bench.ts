@@ -29,6 +29,7 @@ import { summarize, type ReportRow } from './report.js';
 import { declareS3Scenarios, s3Round } from './s3-scenarios.js';
 import { startVersitygwServer } from './s3-servers.js';
 import { startPair } from './servers.js';
+import { issue15Checks, tokensPerSecondOf, type TargetCheck } from './targets.js';
 import { MiB } from './stats.js';
 import type { BenchServer, ScenarioResult, ServerName } from './types.js';
 import { runWorkersBench } from './workers.js';
@@ -51,6 +52,8 @@ export interface BenchReport {
   workers: { markdown: string; json: unknown } | undefined;
   /** The garbage collection benchmark (bench/gc.ts), Berth only. */
   gc: { markdown: string; json: unknown } | undefined;
+  /** Issue 15's checklist from the figures above (bench/targets.ts). */
+  targets: { checks: TargetCheck[]; missing: string[] };
 }
 
 /** The 1, 5 and 15 minute load averages. */
@@ -60,6 +63,9 @@ export async function loadavg(): Promise<string> {
 
 /** Servers currently running, so a signal handler can stop them. */
 export type ServerSet = Set<BenchServer>;
+
+/** The phases that push and pull the big layer files. */
+const BIG_LAYER_PHASES = ['blob', 'skopeo', 'ctr'] as const;
 
 async function makeLayers(dir: string, opts: BenchOptions, log: (line: string) => void): Promise<BigLayers> {
   await mkdir(dir, { recursive: true });
@@ -97,10 +103,9 @@ async function runRound(env: RoundEnv, layers: BigLayers | undefined, log: (line
 }
 
 function declareAll(rec: Recorder, opts: BenchOptions, limits: MachineLimits | undefined): void {
-  const floor = limits ? lowestLimit(limits) * 0.8 : undefined;
-  if (opts.phases.has('blob') || opts.phases.has('skopeo') || opts.phases.has('ctr')) {
+  if (BIG_LAYER_PHASES.some((p) => opts.phases.has(p))) {
     const phases = { http: opts.phases.has('blob'), skopeo: opts.phases.has('skopeo') };
-    declareBlobScenarios(rec, phases, opts.layerMiB * MiB, opts.chunkMiB, floor);
+    declareBlobScenarios(rec, phases, opts.layerMiB * MiB, opts.chunkMiB, limits ? lowestLimit(limits) : undefined);
   }
   if (opts.phases.has('ctr')) declareCtrScenarios(rec, sizeLabel(opts.layerMiB * MiB));
   if (opts.phases.has('small')) declareSmallScenario(rec, opts.smallLayers, opts.smallLayerKiB, opts.smallClients);
@@ -199,13 +204,13 @@ export async function runBench(
   }
   const rec = new Recorder(log);
   declareAll(rec, opts, limits);
-  const needLayers = opts.phases.has('blob') || opts.phases.has('skopeo') || opts.phases.has('ctr');
+  const needLayers = BIG_LAYER_PHASES.some((p) => opts.phases.has(p));
   const layers = needLayers ? await makeLayers(join(workDir, 'layers'), opts, log) : undefined;
   const agent = keepAliveAgent(4);
   const errors: string[] = [];
   let rounds: { done: number; stoppedEarly: string | undefined };
   try {
-    const onDisk = (['blob', 'skopeo', 'ctr', 'small', 'manifest'] as const).some((p) => opts.phases.has(p));
+    const onDisk = ROUND_PHASES.some((p) => opts.phases.has(p));
     rounds = onDisk
       ? await runRounds({ opts, deadline, rec, agent, errors }, workDir, layers, running, report, log)
       : { done: 0, stoppedEarly: undefined };
@@ -242,6 +247,7 @@ export async function runBench(
   report.loadavg.end = await loadavg();
   log(`load average at end: ${report.loadavg.end}`);
   const scenarios = rec.results();
+  const rows = scenarios.map(summarize);
   return {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -256,13 +262,14 @@ export async function runBench(
     loadavg: report.loadavg,
     limits,
     scenarios,
-    rows: scenarios.map(summarize),
+    rows,
     roundsDone: rounds.done,
     errors,
     stoppedEarly: rounds.stoppedEarly,
     auth,
     workers,
     gc,
+    targets: issue15Checks({ rows, limits, tokensPerSecond: tokensPerSecondOf(auth?.json) }),
   };
 }
 
