@@ -18,6 +18,7 @@ import {
   type BigLayers,
 } from './blob-scenarios.js';
 import { ctrRound, declareCtrScenarios } from './ctr-scenario.js';
+import { declarePodmanScenarios, podmanRound } from './podman-scenario.js';
 import { runGcBench } from './gc.js';
 import { keepAliveAgent } from './http-client.js';
 import { writeRandomLayer } from './layer-file.js';
@@ -65,7 +66,7 @@ export async function loadavg(): Promise<string> {
 export type ServerSet = Set<BenchServer>;
 
 /** The phases that push and pull the big layer files. */
-const BIG_LAYER_PHASES = ['blob', 'skopeo', 'ctr'] as const;
+const BIG_LAYER_PHASES = ['blob', 'skopeo', 'ctr', 'podman'] as const;
 
 async function makeLayers(dir: string, opts: BenchOptions, log: (line: string) => void): Promise<BigLayers> {
   await mkdir(dir, { recursive: true });
@@ -92,6 +93,10 @@ async function runRound(env: RoundEnv, layers: BigLayers | undefined, log: (line
     log(`round ${env.round}: containerd ctr`);
     await ctrRound(env, layers.skopeo);
   }
+  if (layers && phases.has('podman')) {
+    log(`round ${env.round}: podman (${env.opts.podmanCompression})`);
+    await podmanRound(env, layers.skopeo);
+  }
   if (phases.has('small')) {
     log(`round ${env.round}: small layers`);
     await smallRound(env);
@@ -108,6 +113,7 @@ function declareAll(rec: Recorder, opts: BenchOptions, limits: MachineLimits | u
     declareBlobScenarios(rec, phases, opts.layerMiB * MiB, opts.chunkMiB, limits ? lowestLimit(limits) : undefined);
   }
   if (opts.phases.has('ctr')) declareCtrScenarios(rec, sizeLabel(opts.layerMiB * MiB));
+  if (opts.phases.has('podman')) declarePodmanScenarios(rec, sizeLabel(opts.layerMiB * MiB), opts.podmanCompression);
   if (opts.phases.has('small')) declareSmallScenario(rec, opts.smallLayers, opts.smallLayerKiB, opts.smallClients);
   if (opts.phases.has('manifest')) declareManifestScenarios(rec, opts.wrkConnections);
   if (opts.phases.has('s3')) {
@@ -144,7 +150,7 @@ async function runS3Phase(
 }
 
 /** The phases measured in the Berth-vs-Distribution rounds (the others run once, after them). */
-const ROUND_PHASES = ['blob', 'skopeo', 'ctr', 'small', 'manifest'] as const;
+const ROUND_PHASES = ['blob', 'skopeo', 'ctr', 'podman', 'small', 'manifest'] as const;
 
 /** Runs the rounds; returns how many completed, and why it stopped early if it did. */
 async function runRounds(
