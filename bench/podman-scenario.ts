@@ -2,9 +2,9 @@
  * podman scenarios (issue 15). The big layer is wrapped in a one-file tar (containers-storage keeps layers
  * unpacked, so the layer must be a real tar), written as an OCI layout and loaded into a private podman store
  * (`skopeo copy oci:… containers-storage:…`, untimed). Then, per server:
- * - push: `podman push --compression-format F IMAGE-ID docker://HOST/bench/podman:TAG`. podman always compresses
- *   for a registry (it re-creates the tar from the unpacked layer and compresses it on the fly); zstd by default
- *   here, since gzip in the client rather than the registry would set the pace;
+ * - push: `podman push --compression-format F localhost/bench/podman:TAG docker://HOST/bench/podman:TAG`. podman
+ *   always compresses for a registry (it re-creates the tar from the unpacked layer and compresses it on the
+ *   fly); zstd by default here, gzip (podman's own default) with `--podman-compression gzip`;
  * - pull: `podman pull docker://…` into a fresh, initialized store. podman has no pull without unpacking: the
  *   figure includes staging the compressed layer in a temporary file, decompressing it and unpacking the tar into
  *   the vfs store, so it is the client's cost at least as much as the registry's.
