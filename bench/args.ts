@@ -4,8 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 
-export const PHASES = ['limits', 'blob', 'skopeo', 'ctr', 'small', 'manifest', 'auth', 'workers', 's3', 'gc'] as const;
+export const PHASES = ['limits', 'blob', 'skopeo', 'ctr', 'podman', 'small', 'manifest', 'auth', 'workers', 's3', 'gc'] as const;
 export type Phase = (typeof PHASES)[number];
+
+/** The `podman push --compression-format` values the bench offers. */
+export const PODMAN_COMPRESSIONS = ['zstd', 'gzip'] as const;
+export type PodmanCompression = (typeof PODMAN_COMPRESSIONS)[number];
 
 export interface BenchOptions {
   quick: boolean;
@@ -27,6 +31,8 @@ export interface BenchOptions {
   /** Hard cap on the whole run; no new measurement starts after it. */
   deadlineMinutes: number;
   phases: Set<Phase>;
+  /** Layer compression `podman push` applies (it always compresses for a registry; gzip is its default). */
+  podmanCompression: PodmanCompression;
   /** Start Berth under `node --cpu-prof`, writing profiles into this folder. */
   cpuProfDir: string | undefined;
   help: boolean;
@@ -44,6 +50,9 @@ Runs Berth and Distribution (docker-registry) side by side on loopback and print
   --only LIST           comma-separated phases: ${PHASES.join(',')} (default all; s3: both registries on
                         one versitygw bucket, big layer push/pull with redirects off and on, small layers, RSS;
                         gc: Berth only, berth gc over a large store and push/pull while it collects)
+  --podman-compression zstd|gzip
+                        layer compression of podman push (default zstd: with gzip, podman's own
+                        compression rather than the registry sets the pace)
   --deadline-min N      no new measurement starts after N minutes (default 25)
   --cpu-prof DIR        run Berth under node --cpu-prof, profiles written to DIR`;
 
@@ -66,6 +75,14 @@ function parsePhases(value: string | undefined): Set<Phase> {
   return phases;
 }
 
+function parseCompression(value: string | undefined): PodmanCompression {
+  if (value === undefined) return 'zstd';
+  if (!(PODMAN_COMPRESSIONS as readonly string[]).includes(value)) {
+    throw new Error(`--podman-compression must be one of ${PODMAN_COMPRESSIONS.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as PodmanCompression;
+}
+
 /** Parses the command line; throws an Error naming the bad flag. */
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -80,6 +97,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       only: { type: 'string' },
       'deadline-min': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'podman-compression': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -99,6 +117,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     limitMiB: quick ? 256 : 1024,
     deadlineMinutes: positiveInt(values['deadline-min'], '--deadline-min', 25),
     phases: parsePhases(values.only),
+    podmanCompression: parseCompression(values['podman-compression']),
     cpuProfDir: values['cpu-prof'],
     help: values.help === true,
   };

@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
 import { cpuTable, limitsTable, resultsTable } from './report.js';
+import { targetsTable } from './targets.js';
 import { runBench, type BenchReport, type ServerSet } from './run-bench.js';
 import { killRunningTools } from './run.js';
 
@@ -50,6 +51,7 @@ function render(report: BenchReport, opts: BenchOptions): string {
   if (report.auth) parts.push(report.auth.markdown, '');
   if (report.workers) parts.push(report.workers.markdown, '');
   if (report.gc) parts.push(report.gc.markdown, '');
+  parts.push('## Targets (issue 15)', '', targetsTable(report.targets), '');
   if (report.stoppedEarly) parts.push(`Stopped early: ${report.stoppedEarly}`, '');
   if (report.errors.length > 0) parts.push('Failed measurements:', ...report.errors.map((e) => `- ${e}`), '');
   return parts.join('\n');

@@ -18,6 +18,7 @@ import {
   type BigLayers,
 } from './blob-scenarios.js';
 import { ctrRound, declareCtrScenarios } from './ctr-scenario.js';
+import { declarePodmanScenarios, podmanRound } from './podman-scenario.js';
 import { runGcBench } from './gc.js';
 import { keepAliveAgent } from './http-client.js';
 import { writeRandomLayer } from './layer-file.js';
@@ -29,6 +30,7 @@ import { summarize, type ReportRow } from './report.js';
 import { declareS3Scenarios, s3Round } from './s3-scenarios.js';
 import { startVersitygwServer } from './s3-servers.js';
 import { startPair } from './servers.js';
+import { issue15Checks, tokensPerSecondOf, type TargetCheck } from './targets.js';
 import { MiB } from './stats.js';
 import type { BenchServer, ScenarioResult, ServerName } from './types.js';
 import { runWorkersBench } from './workers.js';
@@ -51,6 +53,8 @@ export interface BenchReport {
   workers: { markdown: string; json: unknown } | undefined;
   /** The garbage collection benchmark (bench/gc.ts), Berth only. */
   gc: { markdown: string; json: unknown } | undefined;
+  /** Issue 15's checklist from the figures above (bench/targets.ts). */
+  targets: { checks: TargetCheck[]; missing: string[] };
 }
 
 /** The 1, 5 and 15 minute load averages. */
@@ -60,6 +64,9 @@ export async function loadavg(): Promise<string> {
 
 /** Servers currently running, so a signal handler can stop them. */
 export type ServerSet = Set<BenchServer>;
+
+/** The phases that push and pull the big layer files. */
+const BIG_LAYER_PHASES = ['blob', 'skopeo', 'ctr', 'podman'] as const;
 
 async function makeLayers(dir: string, opts: BenchOptions, log: (line: string) => void): Promise<BigLayers> {
   await mkdir(dir, { recursive: true });
@@ -86,6 +93,10 @@ async function runRound(env: RoundEnv, layers: BigLayers | undefined, log: (line
     log(`round ${env.round}: containerd ctr`);
     await ctrRound(env, layers.skopeo);
   }
+  if (layers && phases.has('podman')) {
+    log(`round ${env.round}: podman (${env.opts.podmanCompression})`);
+    await podmanRound(env, layers.skopeo);
+  }
   if (phases.has('small')) {
     log(`round ${env.round}: small layers`);
     await smallRound(env);
@@ -97,12 +108,12 @@ async function runRound(env: RoundEnv, layers: BigLayers | undefined, log: (line
 }
 
 function declareAll(rec: Recorder, opts: BenchOptions, limits: MachineLimits | undefined): void {
-  const floor = limits ? lowestLimit(limits) * 0.8 : undefined;
-  if (opts.phases.has('blob') || opts.phases.has('skopeo') || opts.phases.has('ctr')) {
+  if (BIG_LAYER_PHASES.some((p) => opts.phases.has(p))) {
     const phases = { http: opts.phases.has('blob'), skopeo: opts.phases.has('skopeo') };
-    declareBlobScenarios(rec, phases, opts.layerMiB * MiB, opts.chunkMiB, floor);
+    declareBlobScenarios(rec, phases, opts.layerMiB * MiB, opts.chunkMiB, limits ? lowestLimit(limits) : undefined);
   }
   if (opts.phases.has('ctr')) declareCtrScenarios(rec, sizeLabel(opts.layerMiB * MiB));
+  if (opts.phases.has('podman')) declarePodmanScenarios(rec, sizeLabel(opts.layerMiB * MiB), opts.podmanCompression);
   if (opts.phases.has('small')) declareSmallScenario(rec, opts.smallLayers, opts.smallLayerKiB, opts.smallClients);
   if (opts.phases.has('manifest')) declareManifestScenarios(rec, opts.wrkConnections);
   if (opts.phases.has('s3')) {
@@ -139,7 +150,7 @@ async function runS3Phase(
 }
 
 /** The phases measured in the Berth-vs-Distribution rounds (the others run once, after them). */
-const ROUND_PHASES = ['blob', 'skopeo', 'ctr', 'small', 'manifest'] as const;
+const ROUND_PHASES = ['blob', 'skopeo', 'ctr', 'podman', 'small', 'manifest'] as const;
 
 /** Runs the rounds; returns how many completed, and why it stopped early if it did. */
 async function runRounds(
@@ -199,13 +210,13 @@ export async function runBench(
   }
   const rec = new Recorder(log);
   declareAll(rec, opts, limits);
-  const needLayers = opts.phases.has('blob') || opts.phases.has('skopeo') || opts.phases.has('ctr');
+  const needLayers = BIG_LAYER_PHASES.some((p) => opts.phases.has(p));
   const layers = needLayers ? await makeLayers(join(workDir, 'layers'), opts, log) : undefined;
   const agent = keepAliveAgent(4);
   const errors: string[] = [];
   let rounds: { done: number; stoppedEarly: string | undefined };
   try {
-    const onDisk = (['blob', 'skopeo', 'ctr', 'small', 'manifest'] as const).some((p) => opts.phases.has(p));
+    const onDisk = ROUND_PHASES.some((p) => opts.phases.has(p));
     rounds = onDisk
       ? await runRounds({ opts, deadline, rec, agent, errors }, workDir, layers, running, report, log)
       : { done: 0, stoppedEarly: undefined };
@@ -242,6 +253,7 @@ export async function runBench(
   report.loadavg.end = await loadavg();
   log(`load average at end: ${report.loadavg.end}`);
   const scenarios = rec.results();
+  const rows = scenarios.map(summarize);
   return {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -256,13 +268,14 @@ export async function runBench(
     loadavg: report.loadavg,
     limits,
     scenarios,
-    rows: scenarios.map(summarize),
+    rows,
     roundsDone: rounds.done,
     errors,
     stoppedEarly: rounds.stoppedEarly,
     auth,
     workers,
     gc,
+    targets: issue15Checks({ rows, limits, tokensPerSecond: tokensPerSecondOf(auth?.json) }),
   };
 }
 

@@ -32,13 +32,21 @@ export function killRunningTools(): void {
 }
 
 /**
- * Runs `cmd args…`, resolving with its output when it exits 0. Rejects when it cannot start (naming the tool and
+ * Runs `cmd args…` (with `env` added to this process's environment), resolving with its output when it exits 0. Rejects when it cannot start (naming the tool and
  * `npm run setup:tools`), exits non-zero, or runs past `timeoutMs` (it is then killed with SIGKILL).
  */
-export function runTool(cmd: string, args: readonly string[], timeoutMs: number): Promise<RunOutput> {
+export function runTool(
+  cmd: string,
+  args: readonly string[],
+  timeoutMs: number,
+  env?: Readonly<Record<string, string>>,
+): Promise<RunOutput> {
   const line = [cmd, ...args].join(' ');
   return new Promise<RunOutput>((resolve, reject) => {
-    const child = spawn(toolPath(cmd), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(toolPath(cmd), args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(env ? { env: { ...process.env, ...env } } : {}),
+    });
     running.add(child);
     let stdout = '';
     let stderr = '';

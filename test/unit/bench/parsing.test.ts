@@ -1,4 +1,5 @@
 import { parseBenchArgs } from '../../../bench/args.js';
+import { podmanGlobalArgs, storageReference } from '../../../bench/podman.js';
 import { statCpuSeconds, statusKiB } from '../../../bench/process-stats.js';
 import { listeningAddress } from '../../../bench/servers.js';
 
@@ -6,7 +7,13 @@ describe('bench command line', () => {
   test('full defaults: 1 GiB layer, 3 rounds, every phase', () => {
     const opts = parseBenchArgs([]);
     expect(opts).toMatchObject({ quick: false, rounds: 3, layerMiB: 1024, chunkMiB: 16, wrkSeconds: 5 });
-    expect([...opts.phases]).toEqual(['limits', 'blob', 'skopeo', 'ctr', 'small', 'manifest', 'auth', 'workers', 's3', 'gc']);
+    expect([...opts.phases]).toEqual(['limits', 'blob', 'skopeo', 'ctr', 'podman', 'small', 'manifest', 'auth', 'workers', 's3', 'gc']);
+    expect(opts.podmanCompression).toBe('zstd');
+  });
+
+  test('--only podman, and podman push compression', () => {
+    expect([...parseBenchArgs(['--only', 'podman']).phases]).toEqual(['podman']);
+    expect(parseBenchArgs(['--podman-compression', 'gzip']).podmanCompression).toBe('gzip');
   });
 
   test('--quick shrinks the run, explicit flags still win', () => {
@@ -18,6 +25,7 @@ describe('bench command line', () => {
     [['--rounds', '0'], /--rounds must be a positive integer/],
     [['--layer-mib', '1.5'], /--layer-mib must be a positive integer/],
     [['--only', 'blob,nope'], /--only: unknown phase "nope"/],
+    [['--podman-compression', 'xz'], /--podman-compression must be one of zstd, gzip, got "xz"/],
     [['--bogus'], /bogus/],
   ])('%j is refused', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
@@ -48,5 +56,26 @@ describe('listening address in a server log', () => {
   test('Distribution: the logrus text line', () => {
     const log = 'time="2026-11-27T21:00:30Z" level=info msg="listening on 127.0.0.1:45931" go.version=go1.19.8\n';
     expect(listeningAddress('distribution', log)).toBe('127.0.0.1:45931');
+  });
+});
+
+describe('private podman store', () => {
+  const paths = { dir: '/tmp/b/p', runroot: '/tmp/podman-run-x' };
+
+  test('every storage, state and event path stays in the store folders', () => {
+    expect(podmanGlobalArgs(paths)).toEqual([
+      '--root', '/tmp/b/p/root',
+      '--runroot', '/tmp/podman-run-x',
+      '--tmpdir', '/tmp/b/p/libpod',
+      '--storage-driver', 'vfs',
+      '--events-backend', 'none',
+      '--cgroup-manager', 'cgroupfs',
+    ]);
+  });
+
+  test('skopeo names the same store', () => {
+    expect(storageReference(paths, 'localhost/bench/podman:r1')).toBe(
+      'containers-storage:[vfs@/tmp/b/p/root+/tmp/podman-run-x]localhost/bench/podman:r1',
+    );
   });
 });

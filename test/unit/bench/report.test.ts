@@ -1,4 +1,4 @@
-import { isMet, resultsTable, summarize, targetText } from '../../../bench/report.js';
+import { isMet, ratioText, resultsTable, summarize, targetText } from '../../../bench/report.js';
 import { median } from '../../../bench/stats.js';
 import type { ScenarioResult, Target } from '../../../bench/types.js';
 
@@ -30,8 +30,19 @@ describe('targets', () => {
     expect(isMet(target, better, berth, distribution)).toBe(expected);
   });
 
+  test.each([
+    [1, '1.0×'],
+    [1.25, '1.25×'],
+    [3, '3.0×'],
+    [0.8, '0.8×'],
+  ])('ratio %d shows as %s', (x, text) => {
+    expect(ratioText(x)).toBe(text);
+  });
+
   test('target cells say what is compared', () => {
     expect(targetText(FLOOR, 'higher', 'MiB/s')).toBe('≥ 1.0× and ≥ 400 MiB/s (80% of lowest machine limit)');
+    expect(targetText({ kind: 'ratio', min: 1.25 }, 'higher', 'MiB/s')).toBe('≥ 1.25×');
+    expect(targetText({ kind: 'ratio', min: 1.25 }, 'lower', 'ms')).toBe('≤ 0.8×');
     expect(targetText({ kind: 'berthMax', max: 150 }, 'lower', 'MiB')).toBe('Berth ≤ 150 MiB');
     expect(targetText(undefined, 'higher', 'req/s')).toBe('—');
   });
