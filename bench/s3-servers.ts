@@ -56,6 +56,8 @@ export async function startVersitygwServer(dir: string): Promise<BenchS3> {
   const port = await freePort();
   const args = ['--access', accessKeyId, '--secret', secretAccessKey, '--port', `127.0.0.1:${port}`, 'posix', data];
   const child = spawn(toolPath('versitygw'), args, { stdio: ['ignore', 'ignore', 'ignore'] });
+  let spawnError: Error | undefined; // e.g. ENOENT: a missing tool is this measurement's failure, not a crash
+  child.once('error', (err) => (spawnError = err));
   const stop = (): Promise<void> =>
     new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -64,9 +66,10 @@ export async function startVersitygwServer(dir: string): Promise<BenchS3> {
     });
   const deadline = Date.now() + 20_000;
   while (!(await accepts(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`versitygw did not start (${toolPath('versitygw')}; install it with npm run setup:tools)`);
+    if (spawnError || child.exitCode !== null || Date.now() > deadline) {
+      if (!spawnError) await stop();
+      const why = spawnError ? `: ${spawnError.message}` : '';
+      throw new Error(`versitygw did not start (${toolPath('versitygw')}${why}; install it with npm run setup:tools)`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
