@@ -1,16 +1,14 @@
 /**
- * TokenReview and SubjectAccessReview through the Kubernetes API, each answer cached briefly (bounded LRU with a
- * TTL), so a revoked RoleBinding stops working within the TTL while a burst of logins costs one round trip. Only
- * answers are cached: an API failure is thrown (the caller fails closed) and asked again next time. Concurrent
- * misses for the same key share one request (when a cached answer expires under load, the logins waiting on it
- * would otherwise each send a review and queue behind each other). Tokens are cached under their SHA-256, never
- * kept or logged as text.
+ * TokenReview and SubjectAccessReview through the Kubernetes API, each answer cached briefly (review-cache.ts: a
+ * bounded LRU with a TTL, misses coalesced, entries in use refreshed ahead), so a revoked RoleBinding stops working
+ * within the TTL while a burst of logins costs one round trip. Only answers are cached: an API failure is thrown
+ * (the caller fails closed) and asked again next time. Tokens are cached under their SHA-256, never kept or logged
+ * as text.
  */
 import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { ApiClient } from '../../../kube/api-client.js';
-import { createCoalescer } from '../../../shared/concurrency.js';
 import type { ReviewTarget } from './governing.js';
+import { ReviewCache } from './review-cache.js';
 
 /** The authenticated user of a token, as the API server reports it. */
 export interface KubeUser {
@@ -51,29 +49,24 @@ export function authenticationOf(status: TokenReviewStatus | undefined, audience
 }
 
 export class KubeReviews {
-  readonly #tokens: LRUCache<string, Authentication>;
-  readonly #access: LRUCache<string, boolean>;
-  readonly #tokenReviews = createCoalescer<Authentication>();
-  readonly #accessReviews = createCoalescer<boolean>();
+  readonly #tokens: ReviewCache<Authentication>;
+  readonly #access: ReviewCache<boolean>;
 
   constructor(
     private readonly api: ApiClient,
     private readonly options: ReviewOptions,
   ) {
-    const common = { max: options.cacheSize, ttl: options.cacheTtlMs };
-    this.#tokens = new LRUCache(common);
-    this.#access = new LRUCache(common);
+    this.#tokens = new ReviewCache(options.cacheTtlMs, options.cacheSize);
+    this.#access = new ReviewCache(options.cacheTtlMs, options.cacheSize);
   }
 
   /** Who the token stands for; throws when the API cannot answer. */
   async authenticate(token: string): Promise<Authentication> {
     const key = sha256(token);
-    const cached = this.#tokens.get(key);
-    if (cached) return cached;
-    return this.#tokenReviews(key, () => this.#reviewToken(key, token));
+    return this.#tokens.get(key, () => this.#reviewToken(token));
   }
 
-  async #reviewToken(key: string, token: string): Promise<Authentication> {
+  async #reviewToken(token: string): Promise<Authentication> {
     const spec = this.options.audiences.length ? { token, audiences: this.options.audiences } : { token };
     const review = await this.api.request<{ status?: TokenReviewStatus }>({
       method: 'POST',
@@ -81,20 +74,16 @@ export class KubeReviews {
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec },
       timeoutMs: this.options.timeoutMs ?? 5_000,
     });
-    const answer = authenticationOf(review.status, this.options.audiences);
-    this.#tokens.set(key, answer);
-    return answer;
+    return authenticationOf(review.status, this.options.audiences);
   }
 
   /** Whether RBAC lets `user` perform `verb` on the repository at `target`; throws when the API cannot answer. */
   async allowed(user: KubeUser, target: ReviewTarget, verb: string): Promise<boolean> {
     const key = JSON.stringify([user.username, user.uid, user.groups, user.extra, target.namespace, target.name, verb]);
-    const cached = this.#access.get(key);
-    if (cached !== undefined) return cached;
-    return this.#accessReviews(key, () => this.#reviewAccess(key, user, target, verb));
+    return this.#access.get(key, () => this.#reviewAccess(user, target, verb));
   }
 
-  async #reviewAccess(key: string, user: KubeUser, target: ReviewTarget, verb: string): Promise<boolean> {
+  async #reviewAccess(user: KubeUser, target: ReviewTarget, verb: string): Promise<boolean> {
     const review = await this.api.request<{ status?: { allowed?: boolean } }>({
       method: 'POST',
       path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
@@ -111,9 +100,7 @@ export class KubeReviews {
       },
       timeoutMs: this.options.timeoutMs ?? 5_000,
     });
-    const allowed = review.status?.allowed === true;
-    this.#access.set(key, allowed);
-    return allowed;
+    return review.status?.allowed === true;
   }
 
   close(): void {
