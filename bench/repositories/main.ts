@@ -1,5 +1,6 @@
 /**
- * `npm run bench:repositories [-- --quick | --namespaces 1000 --repositories 100 --registries 100 --resync 15s]`:
+ * `npm run bench:repositories [-- --quick | --namespaces 1000 --repositories 100 --registries 100 --resync 15s]
+ *   [--heap-snapshots DIR]`:
  * the operator at issue 15's scale on the local control plane.
  * 1. Repositories: every Repository selects every application namespace (by label, with the `default`
  *    ServiceAccount to patch), so each namespace gets one pull Secret whose robot may pull all of them. Everything
@@ -18,7 +19,7 @@ import { convergedRegistries, fleetObjects } from './fleet.js';
 import { cachedSets, codeBaseline, renderMemory } from './memory.js';
 import { parseRepositoryBenchArgs } from './options.js';
 import { renderRows, targetRows, type Figures } from './targets.js';
-import { REPO_ROOT, startControlPlane, startOperatorChild, total, writesByVerb, type ControlPlane, type OperatorChild } from './control-plane.js';
+import { heapSnapshot, REPO_ROOT, startControlPlane, startOperatorChild, total, writesByVerb, type ControlPlane, type OperatorChild } from './control-plane.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -128,7 +129,7 @@ async function waitForFleet(cp: ControlPlane, registries: number, start: number)
 }
 
 async function main(): Promise<void> {
-  const { namespaces, repositories, registries, resyncMs } = parseRepositoryBenchArgs(process.argv.slice(2));
+  const { namespaces, repositories, registries, resyncMs, heapSnapshots } = parseRepositoryBenchArgs(process.argv.slice(2));
   console.log(`Operator benchmark: ${namespaces} namespaces × ${repositories} Repositories, then ${registries} Registries, on ${cpus().length} CPUs (load ${load()})`);
   const cp = await startControlPlane();
   let op: OperatorChild | undefined;
@@ -140,13 +141,14 @@ async function main(): Promise<void> {
     await cp.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects(namespaces, repositories) }));
     await defaultServiceAccounts(cp, namespaces);
     let start = Date.now();
-    op = await startOperatorChild(kubeconfig, opArgs);
+    op = await startOperatorChild(kubeconfig, opArgs, heapSnapshots);
     const convergeMs = await converge(cp, start, namespaces, repositories);
     const writes = await writesByVerb(op);
     console.log(`repositories converged in ${(convergeMs / 1000).toFixed(1)} s (load ${load()}); writes ${JSON.stringify(writes)}`);
     const steady = await steadyStateWrites(op, resyncMs);
     const lateMs = await newNamespaceMs(cp, namespaces);
     const mem = await memory(op);
+    if (heapSnapshots) console.log(`heap snapshot: ${await heapSnapshot(op, heapSnapshots)}`);
     console.log(`repositories steady: ${steady.writes} writes in ${steady.reconciles} reconciles; RSS ${mem.rssMiB.toFixed(0)} MiB, heap ${mem.heapMiB.toFixed(0)} MiB (load ${load()})`);
     const figures: Figures = {
       namespaces,
@@ -164,11 +166,12 @@ async function main(): Promise<void> {
       op = undefined;
       await cp.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: fleetObjects(registries - 1) }));
       start = Date.now();
-      op = await startOperatorChild(kubeconfig, opArgs);
+      op = await startOperatorChild(kubeconfig, opArgs, heapSnapshots);
       const fleetMs = await waitForFleet(cp, registries, start);
       const fleetWrites = total(await writesByVerb(op));
       const fleetSteady = await steadyStateWrites(op, resyncMs);
       const fleetMem = await memory(op);
+      if (heapSnapshots) console.log(`heap snapshot: ${await heapSnapshot(op, heapSnapshots)}`);
       console.log(`fleet: ${registries} Registries converged in ${(fleetMs / 1000).toFixed(1)} s; steady ${fleetSteady.writes} writes in ${fleetSteady.reconciles} reconciles; RSS ${fleetMem.rssMiB.toFixed(0)} MiB, heap ${fleetMem.heapMiB.toFixed(0)} MiB (load ${load()})`);
       figures.fleet = { registries, convergeMs: fleetMs, writesUntilConverged: fleetWrites, steadyWrites: fleetSteady.writes, steadyWindowMs: fleetSteady.windowMs, ...fleetMem };
     }

@@ -11,6 +11,8 @@ export interface RepositoryBenchOptions {
   /** Registries in the fleet phase (the benchmark's own Registry is one of them); 0 skips the phase. */
   registries: number;
   resyncMs: number;
+  /** Take a heap snapshot of the operator at each steady state, into this folder. */
+  heapSnapshots?: string;
 }
 
 /** Issue 15's scale: 1,000 namespaces × 100 Repositories, then 100 Registries. */
@@ -33,6 +35,7 @@ export function parseRepositoryBenchArgs(argv: string[]): RepositoryBenchOptions
       repositories: { type: 'string' },
       registries: { type: 'string' },
       resync: { type: 'string' },
+      'heap-snapshots': { type: 'string' },
     },
     strict: true,
   });
@@ -44,5 +47,6 @@ export function parseRepositoryBenchArgs(argv: string[]): RepositoryBenchOptions
     repositories: count(v.repositories, 'repositories', d.repositories, 1),
     registries: count(v.registries, 'registries', d.registries, 0),
     resyncMs,
+    heapSnapshots: v['heap-snapshots'],
   };
 }
