@@ -1,5 +1,6 @@
 import { parseRepositoryBenchArgs } from '../../../bench/repositories/options.js';
 import { renderRows, targetRows, type Figures } from '../../../bench/repositories/targets.js';
+import { summarize } from '../../../bench/repositories/heap-summary.js';
 
 describe('bench:repositories command line', () => {
   test.each([
@@ -7,6 +8,7 @@ describe('bench:repositories command line', () => {
     [['--quick'], { namespaces: 100, repositories: 20, registries: 10, resyncMs: 15_000 }],
     [['--quick', '--namespaces', '300', '--resync', '5s'], { namespaces: 300, repositories: 20, registries: 10, resyncMs: 5_000 }],
     [['--registries', '0'], { namespaces: 1000, repositories: 100, registries: 0 }],
+    [['--heap-snapshots', '/tmp/s'], { heapSnapshots: '/tmp/s' }],
   ])('%j', (argv, expected) => {
     expect(parseRepositoryBenchArgs(argv)).toMatchObject(expected);
   });
@@ -53,5 +55,29 @@ describe('bench:repositories targets', () => {
     const table = renderRows(targetRows({ ...base, fleet }));
     expect(table).toContain('| 16.0 s (14.0 s after the wait) | ≤ 15.0 s after the wait | met |');
     expect(table).toContain('| 130 MiB / 50 MiB | RSS ≤ 128 MiB | **not met** |');
+  });
+});
+
+describe('heap snapshot summary', () => {
+  // node fields: type, name, id, self_size, edge_count; types: 0 hidden, 1 object, 2 string
+  const snapshot = {
+    snapshot: { meta: { node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'], node_types: [['hidden', 'object', 'string']] as [string[]] } },
+    strings: ['Object', 'Map', 'a long string', 'x'],
+    nodes: [1, 0, 1, 40, 0, 1, 0, 2, 24, 0, 1, 1, 3, 100, 0, 2, 2, 4, 64, 0, 2, 3, 5, 16, 0, 0, 3, 6, 8, 0],
+  };
+
+  test('self sizes by type and constructor, largest first; the largest strings', () => {
+    expect(summarize(snapshot, 3)).toEqual({
+      total: 252,
+      groups: [
+        { group: 'object:Map', count: 1, bytes: 100 },
+        { group: 'string', count: 2, bytes: 80 },
+        { group: 'object:Object', count: 2, bytes: 64 },
+      ],
+      strings: [
+        { group: 'a long string', count: 1, bytes: 64 },
+        { group: 'x', count: 1, bytes: 16 },
+      ],
+    });
   });
 });
