@@ -4,7 +4,7 @@
  * process whose /metrics and /proc entry are read.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -77,9 +77,16 @@ export interface OperatorChild {
   stop(): Promise<void>;
 }
 
-/** Starts `berth operator` and waits for its `listening` log line. */
-export async function startOperatorChild(kubeconfig: string, args: string[]): Promise<OperatorChild> {
-  const child = spawn(process.execPath, [CLI, 'operator', '--kubeconfig', kubeconfig, '--metrics-addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts `berth operator` and waits for its `listening` log line. With `snapshotDir`, it runs there with
+ * `--heapsnapshot-signal=SIGUSR2`, so {@link heapSnapshot} can ask it for a heap snapshot.
+ */
+export async function startOperatorChild(kubeconfig: string, args: string[], snapshotDir?: string): Promise<OperatorChild> {
+  const node = snapshotDir ? ['--heapsnapshot-signal=SIGUSR2'] : [];
+  const child = spawn(process.execPath, [...node, CLI, 'operator', '--kubeconfig', kubeconfig, '--metrics-addr', '127.0.0.1:0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: snapshotDir,
+  });
   const address = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return;
@@ -109,6 +116,20 @@ export async function startOperatorChild(kubeconfig: string, args: string[]): Pr
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Asks the operator for a heap snapshot (it must run with a `snapshotDir`); resolves with its path once written. */
+export async function heapSnapshot(op: OperatorChild, dir: string): Promise<string> {
+  const before = new Set(await readdir(dir));
+  op.child.kill('SIGUSR2');
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const file = (await readdir(dir)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (!file) continue;
+    const size = (await stat(join(dir, file))).size;
+    await new Promise((r) => setTimeout(r, 2000));
+    if ((await stat(join(dir, file))).size === size && size > 0) return join(dir, file);
+  }
 }
 
 /** API writes (create, update, patch, delete) the operator made so far, by verb. */

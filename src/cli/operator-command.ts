@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeCredentials, type KubeCredentials } from '../kube/kube-credentials.js';
 import { parseDuration } from '../shared/duration.js';
 import { createLogger, type LogLevel } from '../shared/logger.js';
 import { splitHostPort } from '../operator/runtime/health-server.js';
@@ -113,23 +113,16 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
   };
 }
 
-function loadKubeConfig(file: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
-  return kc;
-}
-
 export async function operatorCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(OPERATOR_USAGE);
     return 0;
   }
   let parsed: ParsedOperatorArgs;
-  let kubeConfig: KubeConfig;
+  let kubeConfig: KubeCredentials;
   try {
     parsed = parseOperatorArgs(argv);
-    kubeConfig = loadKubeConfig(parsed.kubeconfig);
+    kubeConfig = await loadKubeCredentials(parsed.kubeconfig);
   } catch (err) {
     console.error(`berth operator: ${(err as Error).message}\n\n${OPERATOR_USAGE}`);
     return 2;

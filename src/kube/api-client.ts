@@ -1,13 +1,13 @@
 /**
- * A small HTTP client for the Kubernetes API. `@kubernetes/client-node` loads the kubeconfig and supplies
- * credentials (client certificates, bearer tokens, token files that rotate, exec plugins); this module sends the
- * requests itself, so the operator controls content types (server-side apply), timeouts, keep-alive connections,
+ * A small HTTP client for the Kubernetes API. `kube-credentials.ts` (or `@kubernetes/client-node`'s `KubeConfig`)
+ * supplies where the server is and the credentials (client certificates, bearer tokens, token files that rotate,
+ * exec plugins); this module sends the requests itself, so the operator controls content types (server-side apply), timeouts, keep-alive connections,
  * streaming watches, and counts every request for its metrics.
  */
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeCredentials } from './kube-credentials.js';
 import { ApiError } from './api-error.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -49,7 +49,7 @@ export function buildUrlPath(path: string, query: ApiRequest['query']): string {
 }
 
 export class ApiClient {
-  readonly #kc: KubeConfig;
+  readonly #kc: KubeCredentials;
   readonly #server: URL;
   /** Short requests share kept-alive connections. */
   readonly #agent: http.Agent;
@@ -57,7 +57,7 @@ export class ApiClient {
   readonly #watchAgent: http.Agent;
   readonly #observer: RequestObserver;
 
-  private constructor(kc: KubeConfig, server: URL, agents: [http.Agent, http.Agent], observer: RequestObserver) {
+  private constructor(kc: KubeCredentials, server: URL, agents: [http.Agent, http.Agent], observer: RequestObserver) {
     this.#kc = kc;
     this.#server = server;
     [this.#agent, this.#watchAgent] = agents;
@@ -65,7 +65,7 @@ export class ApiClient {
   }
 
   /** A client for the current context of `kc`, keeping connections alive between requests. */
-  static async create(kc: KubeConfig, observer: RequestObserver = () => {}): Promise<ApiClient> {
+  static async create(kc: KubeCredentials, observer: RequestObserver = () => {}): Promise<ApiClient> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     const server = new URL(cluster.server);

@@ -17,7 +17,7 @@
  * so two reconciles of one Registry never overlap there. Both read from the same informers (see `rbac.ts`): each
  * resource is listed and watched once.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeCredentials } from '../kube/kube-credentials.js';
 import type { Logger } from '../shared/logger.js';
 import { ApiClient } from '../kube/api-client.js';
 import { KubeApi } from '../kube/kube-api.js';
@@ -31,7 +31,8 @@ import { createRegistryController } from './registry/controller.js';
 import { createAccessController } from './access/controller.js';
 
 export interface OperatorOptions {
-  kubeConfig: KubeConfig;
+  /** Where the API server is and how to authenticate (`loadKubeCredentials`, or a `KubeConfig`). */
+  kubeConfig: KubeCredentials;
   logger: Logger;
   /** Watch one namespace only; undefined: all namespaces. */
   watchNamespace?: string;
