@@ -90,14 +90,28 @@ export class S3Writer implements Writer {
     const { state } = this.#stored;
     const { s3, bucket } = this.at;
     if (state.parts.length === 0) {
-      const bytes = await this.#tailBytes(state);
-      const put = { Bucket: bucket, Key: target, Body: bytes, ContentLength: bytes.length, IfNoneMatch: '*' };
-      await placeFresh(s3, bucket, target, () => writeOnce(() => s3.send(new PutObjectCommand(put))));
+      await this.#putOnce(target, await this.#tailBytes(state));
     } else {
       await this.#complete();
       await placeFresh(s3, bucket, target, () => placeOnce(s3, bucket, this.at.key, target, state.size));
     }
     await this.#discard(this.#stored.state);
+  }
+
+  /** Commits bytes received whole to an empty upload: one conditional PutObject at the target, then the state goes. */
+  async commitBytes(to: string, bytes: Buffer): Promise<void> {
+    this.#live();
+    const { state } = this.#stored;
+    if (state.size !== 0) throw new Error(`upload ${this.at.key} has ${state.size} bytes: it cannot be committed whole`);
+    await this.#putOnce(this.keyOf(to), bytes);
+    await this.#discard(state);
+  }
+
+  /** Writes `bytes` at `target` unless an object is there, which is then made fresh ({@link placeFresh}). */
+  async #putOnce(target: string, bytes: Buffer): Promise<void> {
+    const { s3, bucket } = this.at;
+    const put = { Bucket: bucket, Key: target, Body: bytes, ContentLength: bytes.length, IfNoneMatch: '*' };
+    await placeFresh(s3, bucket, target, () => writeOnce(() => s3.send(new PutObjectCommand(put))));
   }
 
   /**
