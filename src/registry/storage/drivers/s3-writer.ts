@@ -8,7 +8,9 @@
  * its multipart upload at the upload key (as `readBack` does, for a digest other than SHA-256: the only time an
  * upload is read) and is copied server-side to the target with a conditional write
  * ({@link placeOnce}). Either way an object already at the target (the same content: targets are
- * content-addressed) is kept, and touched so that its mtime is the commit's ({@link placeFresh}).
+ * content-addressed) is kept, and touched so that its mtime is the commit's ({@link placeFresh}). `commitBytes`
+ * (a small blob the caller received whole and verified, to an upload with no bytes) is that same conditional
+ * PutObject, with the bytes given instead of a tail object.
  */
 import { Readable } from 'node:stream';
 import {
