@@ -80,6 +80,11 @@ export class BlobStore {
     await upload.commit(blobPath(digest));
   }
 
+  /** Makes verified bytes, received whole, the blob `digest` through an empty upload's writer (`commitBytes`). */
+  async commitBytes(upload: Writer, digest: Digest, bytes: Buffer): Promise<void> {
+    await upload.commitBytes!(blobPath(digest), bytes);
+  }
+
   /** Writes small verified content (a manifest) into the store, unless the same bytes are there (a corrupt copy is replaced). */
   async put(digest: Digest, bytes: Uint8Array): Promise<void> {
     const stored = await this.driver.get(blobPath(digest));

@@ -60,6 +60,12 @@ export interface Writer {
    * upload can still be cancelled.
    */
   commit(to: string): Promise<void>;
+  /**
+   * Optional: commits `bytes` (small, verified by the caller) to `to` as the whole content of an upload to which
+   * nothing was appended (`size` 0; else it throws), with `commit`'s guarantees. One write instead of an append
+   * and a commit (the S3 driver: one conditional PutObject instead of a tail object, a state update and a read).
+   */
+  commitBytes?(to: string, bytes: Buffer): Promise<void>;
   /** Discards the upload and its bytes; nothing of it stays visible. */
   cancel(): Promise<void>;
   /**

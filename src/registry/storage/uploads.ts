@@ -11,7 +11,7 @@
  * Disk full: a request whose write hits ENOSPC (append, commit, or opening the session) discards its session, so
  * its bytes are freed at once and nothing of it stays visible.
  */
-import { randomUUID, type Hash } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { BoundError, RegistryError } from '../errors.js';
 import { formatDigest, newHash, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blobs.js';
@@ -19,6 +19,7 @@ import type { StorageDriver, Writer } from './driver.js';
 import { isDiskFull } from './health.js';
 import { isValidUploadId, uploadDataPath, uploadDir, uploadInfoPath, UPLOADS_DIR } from './paths.js';
 import { UPLOAD_LIMITS, UploadSlots, type SessionCaps, type SessionOwner } from './upload-slots.js';
+import { readExactly, takesWholeBody, wholeBodyBudget } from './whole-body.js';
 
 interface UploadInfo extends SessionOwner {
   startedAt: number;
@@ -124,33 +125,67 @@ export class UploadStore {
     return this.#exclusive(id, async () => {
       const info = await this.#info(repository, id);
       return this.#withWriter(id, async (writer) => {
-        const appended = body ? await this.#appendAt(id, info, writer, body, range) : 0;
-        const size = writer.size;
-        if ((await this.#digest(id, digest, writer)) !== digest.hex) {
-          await this.#discard(id, info, writer);
-          throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
-            digest: formatDigest(digest),
-          });
-        }
-        if (range.admit) {
+        const whole = body && this.#wholeBodyFits(writer, digest, range);
+        if (whole) {
           try {
-            await range.admit(size, digest);
-          } catch (err) {
-            await this.#discard(id, info, writer);
-            throw err;
+            const bytes = await readExactly(body, range.length!, () => undefined);
+            const hex = createHash('sha256').update(bytes).digest('hex');
+            await this.#place(id, info, writer, digest, hex, bytes.length, range, () => this.blobs.commitBytes(writer, digest, bytes));
+            return { size: bytes.length, appended: bytes.length, startedAt: info.startedAt };
+          } finally {
+            this.#hashes.delete(id);
+            whole();
           }
         }
-        try {
-          await this.blobs.commit(writer, digest);
-          await this.blobs.link(repository, digest);
-        } catch (err) {
-          if (isDiskFull(err)) await this.#discardAfterFailure(id, info, writer);
-          throw err;
-        }
-        await this.#discard(id, info);
+        const appended = body ? await this.#appendAt(id, info, writer, body, range) : 0;
+        const size = writer.size;
+        const hex = await this.#digest(id, digest, writer);
+        await this.#place(id, info, writer, digest, hex, size, range, () => this.blobs.commit(writer, digest));
         return { size, appended, startedAt: info.startedAt };
       });
     });
+  }
+
+  /** Whether a commit's body is read whole (see whole-body.ts); the function gives the budget back. */
+  #wholeBodyFits(writer: Writer, digest: Digest, range: ChunkRange): (() => void) | undefined {
+    const upload = { size: writer.size, takesWhole: writer.commitBytes !== undefined, algorithm: digest.algorithm };
+    return takesWholeBody(upload, range) ? wholeBodyBudget.take(range.length!) : undefined;
+  }
+
+  /**
+   * Verifies a session's digest (`hex`, of `size` bytes), admits it, places the blob (`place`) and links it, then
+   * ends the session. A mismatch or a refusal discards the session.
+   */
+  async #place(
+    id: string,
+    info: UploadInfo,
+    writer: Writer,
+    digest: Digest,
+    hex: string,
+    size: number,
+    range: ChunkRange,
+    place: () => Promise<void>,
+  ): Promise<void> {
+    if (hex !== digest.hex) {
+      await this.#discard(id, info, writer);
+      throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', { digest: formatDigest(digest) });
+    }
+    if (range.admit) {
+      try {
+        await range.admit(size, digest);
+      } catch (err) {
+        await this.#discard(id, info, writer);
+        throw err;
+      }
+    }
+    try {
+      await place();
+      await this.blobs.link(info.repository, digest);
+    } catch (err) {
+      if (isDiskFull(err)) await this.#discardAfterFailure(id, info, writer);
+      throw err;
+    }
+    await this.#discard(id, info);
   }
 
   async cancel(repository: string, id: string): Promise<void> {

@@ -5,7 +5,7 @@
  * process needs to continue the upload, and it is replaced with `If-Match`, so two writers cannot both advance it.
  */
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { isNotFound, retryVanishedFolder } from './s3-client.js';
+import { isNotFound, isPreconditionFailed, retryVanishedFolder } from './s3-client.js';
 
 export interface UploadPart {
   n: number;
@@ -69,6 +69,24 @@ export async function writeState(s3: S3Client, bucket: string, key: string, stat
     ),
   );
   return out.ETag ?? '';
+}
+
+/**
+ * Writes the state of a new upload at `key` only when none is there (`If-None-Match: *`): its ETag, or undefined
+ * when a state is there (a 412; the caller cancels that upload and tries again).
+ */
+export async function createState(s3: S3Client, bucket: string, key: string, state: UploadState): Promise<string | undefined> {
+  try {
+    const out = await retryVanishedFolder(() =>
+      s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: stateKey(key), Body: JSON.stringify(state), ContentType: 'application/json', IfNoneMatch: '*' }),
+      ),
+    );
+    return out.ETag ?? '';
+  } catch (err) {
+    if (isPreconditionFailed(err)) return undefined;
+    throw err;
+  }
 }
 
 /** Deletes objects by key (missing ones are fine). */

@@ -8,7 +8,9 @@
  * its multipart upload at the upload key (as `readBack` does, for a digest other than SHA-256: the only time an
  * upload is read) and is copied server-side to the target with a conditional write
  * ({@link placeOnce}). Either way an object already at the target (the same content: targets are
- * content-addressed) is kept, and touched so that its mtime is the commit's ({@link placeFresh}).
+ * content-addressed) is kept, and touched so that its mtime is the commit's ({@link placeFresh}). `commitBytes`
+ * (a small blob the caller received whole and verified, to an upload with no bytes) is that same conditional
+ * PutObject, with the bytes given instead of a tail object.
  */
 import { Readable } from 'node:stream';
 import {
@@ -90,14 +92,28 @@ export class S3Writer implements Writer {
     const { state } = this.#stored;
     const { s3, bucket } = this.at;
     if (state.parts.length === 0) {
-      const bytes = await this.#tailBytes(state);
-      const put = { Bucket: bucket, Key: target, Body: bytes, ContentLength: bytes.length, IfNoneMatch: '*' };
-      await placeFresh(s3, bucket, target, () => writeOnce(() => s3.send(new PutObjectCommand(put))));
+      await this.#putOnce(target, await this.#tailBytes(state));
     } else {
       await this.#complete();
       await placeFresh(s3, bucket, target, () => placeOnce(s3, bucket, this.at.key, target, state.size));
     }
     await this.#discard(this.#stored.state);
+  }
+
+  /** Commits bytes received whole to an empty upload: one conditional PutObject at the target, then the state goes. */
+  async commitBytes(to: string, bytes: Buffer): Promise<void> {
+    this.#live();
+    const { state } = this.#stored;
+    if (state.size !== 0) throw new Error(`upload ${this.at.key} has ${state.size} bytes: it cannot be committed whole`);
+    await this.#putOnce(this.keyOf(to), bytes);
+    await this.#discard(state);
+  }
+
+  /** Writes `bytes` at `target` unless an object is there, which is then made fresh ({@link placeFresh}). */
+  async #putOnce(target: string, bytes: Buffer): Promise<void> {
+    const { s3, bucket } = this.at;
+    const put = { Bucket: bucket, Key: target, Body: bytes, ContentLength: bytes.length, IfNoneMatch: '*' };
+    await placeFresh(s3, bucket, target, () => writeOnce(() => s3.send(new PutObjectCommand(put))));
   }
 
   /**

@@ -10,7 +10,8 @@
  * upload's bytes are not visible at its path; mtimes are whole seconds of the server's clock, kept across moves
  * in the object's metadata (s3-times.ts).
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   GetObjectCommand,
   type GetObjectCommandOutput,
@@ -25,8 +26,14 @@ import type { S3Config } from '../../../shared/registry-config.js';
 import { normalizePath, type ByteRange, type DirEntry, type PathInfo, type StorageDriver, type Writer, type WriterMode } from '../driver.js';
 import { isNotFound, isPreconditionFailed, Keys, notFound, retryVanishedFolder, s3Client, writeOnce } from './s3-client.js';
 import { headObject, moveKeepingTime, objectTime, S3_MTIME_RESOLUTION_MS } from './s3-times.js';
-import { deleteKeys, emptyState, readState, stateKey, tailKey, writeState } from './s3-upload-state.js';
+import { createState, deleteKeys, emptyState, readState, stateKey, tailKey } from './s3-upload-state.js';
+import { sendOverSocket } from './s3-socket-get.js';
 import { S3Writer } from './s3-writer.js';
+
+/** How long a range sent over a socket may go without a byte either way. */
+const SOCKET_IDLE_MS = 60_000;
+/** The lifetime of the presigned URL the driver GETs itself (signed just before the request). */
+const SELF_PRESIGN_SECONDS = 300;
 
 export class S3Driver implements StorageDriver {
   readonly name = 's3';
@@ -36,7 +43,7 @@ export class S3Driver implements StorageDriver {
 
   constructor(
     private readonly s3: S3Client,
-    private readonly config: Pick<S3Config, 'bucket' | 'prefix' | 'partSize' | 'redirect' | 'redirectExpiryMs'>,
+    private readonly config: Pick<S3Config, 'bucket' | 'prefix' | 'partSize' | 'redirect' | 'redirectExpiryMs'> & { endpoint?: string },
     /** The client presigned URLs are made with (its endpoint is the one clients reach); undefined: no redirects. */
     private readonly presigner?: S3Client,
   ) {
@@ -141,17 +148,42 @@ export class S3Driver implements StorageDriver {
     return body as Readable | undefined;
   }
 
+  /**
+   * Sends a byte range of an object to `out` and ends it. On an `http://` endpoint the driver GETs its own presigned
+   * URL on a socket reading into reused buffers (s3-socket-get.ts); elsewhere, or when that response is not plain
+   * Content-Length framing of the range, the SDK's body is piped.
+   */
+  async sendRange(path: string, range: ByteRange, out: Writable): Promise<void> {
+    const p = normalizePath(path);
+    if (this.config.endpoint?.startsWith('http://')) {
+      const command = new GetObjectCommand({ Bucket: this.#bucket, Key: this.#keys.of(p) });
+      const url = new URL(await getSignedUrl(this.s3, command, { expiresIn: SELF_PRESIGN_SECONDS }));
+      if (await sendOverSocket(url, range, out, { timeoutMs: SOCKET_IDLE_MS })) return;
+    }
+    const body = (await this.#object(p, range)) as Readable | undefined;
+    if (!body) throw notFound(p);
+    await pipeline(body, out);
+  }
+
   writer(path: string, mode: 'create'): Promise<Writer>;
   writer(path: string, mode: WriterMode): Promise<Writer | undefined>;
   async writer(path: string, mode: WriterMode): Promise<Writer | undefined> {
     const key = this.#keys.of(normalizePath(path));
     const place = { s3: this.s3, bucket: this.#bucket, key, partSize: this.config.partSize };
     const keyOf = (p: string): string => this.#keys.of(normalizePath(p));
-    const stored = await readState(this.s3, this.#bucket, key);
-    if (mode === 'append') return stored && new S3Writer(place, stored, keyOf);
-    if (stored) await new S3Writer(place, stored, keyOf).cancel();
+    if (mode === 'append') {
+      const stored = await readState(this.s3, this.#bucket, key);
+      return stored && new S3Writer(place, stored, keyOf);
+    }
+    // a new upload's key is fresh (a random session id): one conditional write, and only a 412 costs a read
     const state = emptyState();
-    return new S3Writer(place, { state, etag: await writeState(this.s3, this.#bucket, key, state) }, keyOf);
+    for (let attempt = 1; ; attempt++) {
+      const etag = await createState(this.s3, this.#bucket, key, state);
+      if (etag !== undefined) return new S3Writer(place, { state, etag }, keyOf);
+      if (attempt === 3) throw new Error(`upload ${key} keeps being created by another writer`);
+      const stored = await readState(this.s3, this.#bucket, key);
+      if (stored) await new S3Writer(place, stored, keyOf).cancel();
+    }
   }
 
   async list(dir: string): Promise<DirEntry[]> {
@@ -178,31 +210,44 @@ export class S3Driver implements StorageDriver {
     await moveKeepingTime(this.s3, this.#bucket, this.#keys.of(src), this.#keys.of(dst), head);
   }
 
+  /**
+   * One delimited LIST of the path's own key as a prefix says whether a file is at it (a key equal to it) and
+   * whether a folder is (a common prefix `<key>/`); only a folder is then listed below. A file costs a LIST and a
+   * delete, not a HEAD besides.
+   */
   async delete(path: string): Promise<boolean> {
     const p = normalizePath(path);
     if (p === '') throw new Error('refusing to delete the storage root');
-    const keys = (await this.#exists(p)) ? [this.#keys.of(p)] : [];
+    const key = this.#keys.of(p);
+    const { file, folder } = await this.#fileOrFolder(key);
+    const keys = file ? [key] : [];
     let token: string | undefined;
-    do {
+    while (folder) {
       const out = await this.s3.send(
         new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: this.#keys.below(p), ContinuationToken: token }),
       );
       keys.push(...(out.Contents ?? []).map((o) => o.Key!));
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
+      if (!token) break;
+    }
     if (keys.length === 0) return false;
     await deleteKeys(this.s3, this.#bucket, keys);
     return true;
   }
 
-  async #exists(p: string): Promise<boolean> {
-    try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#keys.of(p) }));
-      return true;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
+  /** Whether an object is at `key`, and whether keys are below `key/` (siblings sharing the prefix are passed over). */
+  async #fileOrFolder(key: string): Promise<{ file: boolean; folder: boolean }> {
+    const found = { file: false, folder: false };
+    let token: string | undefined;
+    do {
+      const out = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: key, Delimiter: '/', ContinuationToken: token }),
+      );
+      found.file ||= (out.Contents ?? []).some((o) => o.Key === key);
+      found.folder ||= (out.CommonPrefixes ?? []).some((c) => c.Prefix === `${key}/`);
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return found;
   }
 
   /** The body of an object (or a byte range of it); undefined when absent. */

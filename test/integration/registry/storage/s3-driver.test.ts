@@ -56,7 +56,7 @@ describeDriver('s3', {
     return 'blocker/target';
   },
   durable: true,
-  sendRange: false,
+  sendRange: true,
   filesOrFolders: false,
   commitReplaces: false,
 });
@@ -216,5 +216,79 @@ describe('S3 driver: what garbage collection needs', () => {
     await commitBytes(committer, 'uploads/u', 'blobs/b', 'blob bytes');
     expect(raced).toBe(true);
     expect((await other.get('blobs/b'))?.toString()).toBe('blob bytes');
+  });
+});
+
+describe('S3 driver: round trips of small uploads and deletes', () => {
+  /** A driver that records the commands it sends (name and key). */
+  async function recording(): Promise<{ d: S3Driver; sent: string[] }> {
+    const sent: string[] = [];
+    const d = await intercepted(`rt-${Date.now()}-${Math.random()}`, async (name) => {
+      sent.push(name);
+    });
+    return { d, sent };
+  }
+
+  test('commitBytes to an empty upload is one conditional put and one delete of the upload state', async () => {
+    const { d, sent } = await recording();
+    const w = await d.writer('uploads/s/data', 'create');
+    sent.length = 0;
+    await w.commitBytes!('blobs/small', Buffer.from('small blob'));
+    expect(sent).toEqual(['PutObjectCommand', 'DeleteObjectsCommand']);
+    expect((await d.get('blobs/small'))?.toString()).toBe('small blob');
+    expect(await d.list('uploads/s')).toEqual([]);
+    await expect(w.commit('blobs/again')).rejects.toThrow(/closed/);
+  });
+
+  test('commitBytes onto a blob already there keeps it (the same content)', async () => {
+    const { d } = await recording();
+    await d.put('blobs/there', 'same');
+    const w = await d.writer('uploads/t/data', 'create');
+    await w.commitBytes!('blobs/there', Buffer.from('same'));
+    expect((await d.get('blobs/there'))?.toString()).toBe('same');
+    expect(await d.list('uploads/t')).toEqual([]);
+  });
+
+  test('commitBytes refuses an upload with bytes, which still commits as usual', async () => {
+    const { d } = await recording();
+    const w = await d.writer('uploads/v/data', 'create');
+    await w.append(chunks('abc'));
+    await expect(w.commitBytes!('blobs/v', Buffer.from('xyz'))).rejects.toThrow(/has 3 bytes/);
+    await w.commit('blobs/v');
+    expect((await d.get('blobs/v'))?.toString()).toBe('abc');
+  });
+
+  test('a new upload is one conditional write; one over an unfinished upload cancels that first', async () => {
+    const { d, sent } = await recording();
+    sent.length = 0;
+    const w = await d.writer('uploads/n/data', 'create');
+    expect(sent).toEqual(['PutObjectCommand']);
+    await w.append(chunks('old bytes'));
+    const again = await d.writer('uploads/n/data', 'create');
+    expect(again.size).toBe(0);
+    expect(await d.writer('uploads/n/data', 'append').then((x) => x?.size)).toBe(0);
+    await again.append(chunks('new'));
+    await again.commit('blobs/n');
+    expect((await d.get('blobs/n'))?.toString()).toBe('new');
+    expect(await d.list('uploads/n')).toEqual([]);
+  });
+
+  test('deleting a file is a LIST and a delete; keys that only share its prefix stay', async () => {
+    const { d, sent } = await recording();
+    for (const p of ['a/x', 'a/x.committed', 'a/xy/z']) await d.put(p, p);
+    sent.length = 0;
+    expect(await d.delete('a/x.committed')).toBe(true);
+    expect(sent).toEqual(['ListObjectsV2Command', 'DeleteObjectsCommand']);
+    expect(await d.delete('a/x')).toBe(true);
+    expect((await d.list('a')).map((e) => e.name)).toEqual(['xy']);
+    expect(await d.delete('a/x')).toBe(false);
+    expect(await d.delete('a/nothing')).toBe(false);
+  });
+
+  test('deleting a folder deletes what is below it, not a sibling that shares its prefix', async () => {
+    const { d } = await recording();
+    for (const p of ['f/inner/1', 'f/inner/deep/2', 'f/innerx', 'f/inner.y']) await d.put(p, p);
+    expect(await d.delete('f/inner')).toBe(true);
+    expect((await d.list('f')).map((e) => e.name).sort()).toEqual(['inner.y', 'innerx']);
   });
 });
