@@ -51,7 +51,7 @@ function render(report: BenchReport, opts: BenchOptions): string {
   if (report.auth) parts.push(report.auth.markdown, '');
   if (report.workers) parts.push(report.workers.markdown, '');
   if (report.gc) parts.push(report.gc.markdown, '');
-  parts.push('## Targets (issue 15)', '', targetsTable(report.targets), '');
+  if (report.targets.checks.length > 0) parts.push('## Targets (issue 15)', '', targetsTable(report.targets), '');
   if (report.stoppedEarly) parts.push(`Stopped early: ${report.stoppedEarly}`, '');
   if (report.errors.length > 0) parts.push('Failed measurements:', ...report.errors.map((e) => `- ${e}`), '');
   return parts.join('\n');
