@@ -17,7 +17,7 @@ import { BoundError, RegistryError } from '../errors.js';
 import { formatDigest, newHash, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blobs.js';
 import type { StorageDriver, Writer } from './driver.js';
-import { hashThrough, sharedHasher, type Hasher, type HashSession } from './hasher/index.js';
+import { sharedHasher, type Hasher, type HashSession } from './hasher/index.js';
 import { isDiskFull } from './health.js';
 import { isValidUploadId, uploadDataPath, uploadDir, uploadInfoPath, UPLOADS_DIR } from './paths.js';
 import { UPLOAD_LIMITS, UploadSlots, type SessionCaps, type SessionOwner } from './upload-slots.js';
@@ -223,7 +223,7 @@ export class UploadStore {
     }
     let received = 0;
     const written = await writer
-      .append(state ? hashThrough(body, state.hash) : body, (chunk) => {
+      .append(state ? state.hash.through(body) : body, (chunk) => {
         received += chunk.length;
         if (max !== undefined && size + received > max) throw tooLarge(max);
         if (room && size + received > room.bytes) throw room.error(size + received);

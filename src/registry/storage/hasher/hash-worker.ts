@@ -43,6 +43,9 @@ export class HashWorker {
   /** Data bytes per record at most: a larger chunk is split, so one chunk never needs the whole ring. */
   readonly #maxData: number;
   #head = 0;
+  /** Bytes written since the worker was last woken. */
+  #unwoken = 0;
+  readonly #wakeBytes: number;
   #queue: Queued[] = [];
   #watching = false;
   readonly #digests = new Map<number, (hex: string | undefined) => void>();
@@ -56,6 +59,7 @@ export class HashWorker {
     const { control, data } = allocateRing(options.ringBytes ?? DEFAULT_RING_BYTES);
     this.#ring = ringViews(control, data);
     this.#maxData = data.byteLength / 4;
+    this.#wakeBytes = data.byteLength / 8;
     const workerData = { control, data, layout: RING };
     this.#worker = new Worker(options.source ?? WORKER_SOURCE, { eval: true, name: 'berth-hash', workerData });
     this.#worker.on('message', (message: DigestMessage) => {
@@ -130,10 +134,20 @@ export class HashWorker {
   #write(op: RingOp, session: number, data: Uint8Array | undefined, tail: number): boolean {
     const head = writeRecord(this.#ring, this.#head, tail, op, session, data);
     if (head === undefined) return false;
+    this.#unwoken += (head - this.#head) >>> 0;
     this.#head = head;
     Atomics.store(this.#ring.control, RING.head, head | 0);
-    if (Atomics.load(this.#ring.control, RING.sleeping) === 1) Atomics.notify(this.#ring.control, RING.head);
+    if (op !== RING.ops.update || this.#unwoken >= this.#wakeBytes) this.#wake();
     return true;
+  }
+
+  /**
+   * Wakes a sleeping worker. Each wake is a futex call on both threads, so data is left for it to find until
+   * `#wakeBytes` gathered; a digest or drop, and a producer about to wait for room, wake it at once.
+   */
+  #wake(): void {
+    this.#unwoken = 0;
+    if (Atomics.load(this.#ring.control, RING.sleeping) === 1) Atomics.notify(this.#ring.control, RING.head);
   }
 
   /**
@@ -145,6 +159,7 @@ export class HashWorker {
     while (this.#queue.length > 0 && !this.#exited) {
       const next = this.#queue[0]!;
       if (!this.#write(next.op, next.session, next.data, Atomics.load(control, RING.tail))) {
+        this.#wake();
         Atomics.store(control, RING.waiting, 1); // then look at tail once more: the worker may have just freed room
         const tail = Atomics.load(control, RING.tail);
         if (!this.#write(next.op, next.session, next.data, tail)) {

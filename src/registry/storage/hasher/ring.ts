@@ -15,9 +15,10 @@
  * producer publishes a record by advancing `head` (Atomics), the consumer frees it by advancing `tail`.
  *
  * Wake-ups cost a futex call each, so each side wakes the other only when it said it waits: the producer notifies
- * `head` only while `sleeping` is set, and the consumer notifies `tail` only while `waiting` is set and at most half
- * the ring is in use (so a producer that waits is woken once per half ring, not once per record). Each side sets
- * its flag before it checks the other's counter again and then waits on it, so no wake-up is lost.
+ * `head` only while `sleeping` is set (and, for data, once an eighth of the ring gathered: hash-worker.ts), and the
+ * consumer notifies `tail` only while `waiting` is set and at most half the ring is in use (so a producer that
+ * waits is woken once per half ring, not once per record). Each side sets its flag before it checks the other's
+ * counter again and then waits on it, so no wake-up is lost.
  */
 
 export const RING = {

@@ -175,7 +175,7 @@ describe('running hashes (hasher/)', () => {
         open() {
           const session = inner.open();
           return {
-            update: (chunk) => session.update(chunk),
+            through: (body) => session.through(body),
             digest: () => (ends.push('digest'), session.digest()),
             drop: () => (ends.push('drop'), session.drop()),
           };
@@ -223,22 +223,25 @@ describe('running hashes (hasher/)', () => {
     expect(ends).toEqual(['drop', 'drop']);
   });
 
+  // bodies over SMALL_BODY_BYTES, which go to the worker (smaller ones are hashed in-process)
+  const before = 'b'.repeat(100_000);
+
   test('a hash worker that exits mid-upload: commit reads the bytes back; a wrong digest is still refused', async () => {
     const driver = new MemoryDriver();
     const hasher = new Hasher();
     const uploads = new UploadStore(driver, new BlobStore(driver), hasher);
     const good = await uploads.create('r');
     const bad = await uploads.create('r');
-    await uploads.append('r', good, body('before '));
-    await uploads.append('r', bad, body('before '));
+    await uploads.append('r', good, body(before));
+    await uploads.append('r', bad, body(before));
     await hasher.terminate();
     await uploads.append('r', good, body('after'));
-    await uploads.commit('r', good, digestOf('before after'));
-    expect((await new BlobStore(driver).read(digestOf('before after')))?.toString()).toBe('before after');
-    await expect(uploads.commit('r', bad, digestOf('before after'), body('other'))).rejects.toMatchObject({
+    await uploads.commit('r', good, digestOf(`${before}after`));
+    expect((await new BlobStore(driver).read(digestOf(`${before}after`)))?.toString()).toBe(`${before}after`);
+    await expect(uploads.commit('r', bad, digestOf(`${before}after`), body('other'))).rejects.toMatchObject({
       code: 'DIGEST_INVALID',
     });
-    expect(await new BlobStore(driver).stored(digestOf('before other'))).toBe(false);
+    expect(await new BlobStore(driver).stored(digestOf(`${before}other`))).toBe(false);
     await hasher.terminate();
   });
 
@@ -246,10 +249,13 @@ describe('running hashes (hasher/)', () => {
     const driver = withoutReadBack(new MemoryDriver());
     const hasher = new Hasher();
     const uploads = new UploadStore(driver, new BlobStore(driver), hasher);
+    const kept = await uploads.create('r');
+    await uploads.append('r', kept, body(before));
+    await uploads.commit('r', kept, digestOf(before)); // from the worker's running hash
     const id = await uploads.create('r');
-    await uploads.append('r', id, body('lost'));
+    await uploads.append('r', id, body(before, 'lost'));
     await hasher.terminate();
-    await expect(uploads.commit('r', id, digestOf('lost'))).rejects.toThrow(/cannot read an upload back/);
-    expect(await new BlobStore(driver).stored(digestOf('lost'))).toBe(false);
+    await expect(uploads.commit('r', id, digestOf(`${before}lost`))).rejects.toThrow(/cannot read an upload back/);
+    expect(await new BlobStore(driver).stored(digestOf(`${before}lost`))).toBe(false);
   });
 });

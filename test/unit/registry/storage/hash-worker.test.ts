@@ -1,11 +1,12 @@
 /**
  * The hash worker thread (storage/hasher/): digests equal node:crypto's for many chunk sizes and sessions at once,
- * through a ring small enough that they wait for room; a worker that exits loses its sessions' hashes (digest
- * undefined, never a wrong one); one that fails leaves the hasher hashing in-process; an idle one ends.
+ * through a ring small enough that they wait for room; small sessions hash in-process; a worker that exits loses
+ * its sessions' hashes (digest undefined, never a wrong one); one that fails leaves the hasher hashing in-process;
+ * an idle one ends.
  */
 import { createHash } from 'node:crypto';
 import { HashWorker } from '../../../../src/registry/storage/hasher/hash-worker.js';
-import { Hasher, hashThrough, type HashSession } from '../../../../src/registry/storage/hasher/index.js';
+import { Hasher, SMALL_BODY_BYTES, type HashSession } from '../../../../src/registry/storage/hasher/index.js';
 
 function bytes(n: number, seed: number): Buffer {
   const b = Buffer.allocUnsafe(n);
@@ -15,15 +16,11 @@ function bytes(n: number, seed: number): Buffer {
 
 const sha256 = (chunks: Buffer[]) => createHash('sha256').update(Buffer.concat(chunks)).digest('hex');
 
+/** Streams `chunks` through the session; they must come out unchanged and in order. */
 async function feed(session: HashSession, chunks: Buffer[]): Promise<void> {
-  for await (const chunk of hashThrough(
-    (async function* () {
-      yield* chunks;
-    })(),
-    session,
-  )) {
-    expect(chunk).toBeInstanceOf(Buffer); // passed on unchanged
-  }
+  const out: Buffer[] = [];
+  for await (const chunk of session.through((async function* () { yield* chunks; })())) out.push(chunk);
+  expect(out).toEqual(chunks);
 }
 
 describe('on a worker', () => {
@@ -40,60 +37,98 @@ describe('on a worker', () => {
     expect(digests).toEqual(plans.map(sha256));
   });
 
+  test.each([
+    { name: 'a small first body, then a big one', bodies: [[100, 200], [70_000, 1]] },
+    { name: 'a first body of exactly the small limit, then more', bodies: [[SMALL_BODY_BYTES], [10]] },
+    { name: 'a first body one byte over it', bodies: [[SMALL_BODY_BYTES - 1, 2], [5]] },
+    { name: 'an empty body first, then a big one', bodies: [[], [0], [300_000]] },
+    { name: 'big bodies only', bodies: [[65_536, 65_536], [1, 131_072]] },
+  ])('a session over several requests: $name', async ({ bodies }) => {
+    const session = hasher.open();
+    const all: Buffer[] = [];
+    for (const [b, sizes] of bodies.entries()) {
+      const chunks = sizes.map((n, i) => bytes(n, b * 10 + i));
+      all.push(...chunks);
+      await feed(session, chunks);
+    }
+    expect(await session.digest()).toBe(sha256(all));
+  });
+
   test('a session without data has the digest of nothing; a dropped one does not disturb the others', async () => {
     const empty = hasher.open();
     const dropped = hasher.open();
     const kept = hasher.open();
-    dropped.update(bytes(5000, 1));
-    kept.update(bytes(7000, 2));
+    await feed(dropped, [bytes(80_000, 1)]);
+    await feed(kept, [bytes(70_000, 2)]);
     dropped.drop();
-    kept.update(bytes(10, 3));
+    await feed(kept, [bytes(10, 3)]);
     expect(await empty.digest()).toBe(sha256([]));
-    expect(await kept.digest()).toBe(sha256([bytes(7000, 2), bytes(10, 3)]));
-    expect(await dropped.digest()).toBeUndefined();
+    expect(await kept.digest()).toBe(sha256([bytes(70_000, 2), bytes(10, 3)]));
   });
 
-  test('a 151-byte session round trip takes well under a millisecond on a warm worker', async () => {
-    await hasher.open().digest(); // warm
-    const times: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      const start = process.hrtime.bigint();
-      const session = hasher.open();
-      session.update(bytes(151, i));
-      await session.digest();
-      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  test('a body whose consumer stops early is closed', async () => {
+    let closed = false;
+    const body = (async function* () {
+      try {
+        yield bytes(100_000, 1);
+        yield bytes(100_000, 2);
+      } finally {
+        closed = true;
+      }
+    })();
+    for await (const chunk of hasher.open().through(body)) {
+      expect(chunk.length).toBe(100_000);
+      break;
     }
-    times.sort((a, b) => a - b);
-    // the median: a loaded machine may stall any single one
-    expect(times[25]).toBeLessThan(5);
+    expect(closed).toBe(true);
   });
 });
 
-test('a worker that exits mid-session: its digests resolve undefined, waiting writers go on, a new one starts', async () => {
-  const hasher = new Hasher({ ringBytes: 1024 * 1024 });
-  const session = hasher.open();
-  const writes = Array.from({ length: 40 }, (_, i) => session.update(bytes(65_536, i))); // more than the ring
+test('a 151-byte round trip to a warm worker takes well under a millisecond', async () => {
+  const worker = new HashWorker();
+  await worker.digest(0); // started
+  const times: number[] = [];
+  for (let i = 1; i <= 50; i++) {
+    const start = process.hrtime.bigint();
+    worker.update(i, bytes(151, i));
+    expect(await worker.digest(i)).toBe(sha256([bytes(151, i)]));
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  expect(times[25]).toBeLessThan(5); // the median, with room for a loaded machine
+  await worker.terminate();
+});
+
+test('a worker that exits: its digests resolve undefined, waiting writers go on, the hasher starts another', async () => {
+  const worker = new HashWorker({ ringBytes: 1024 * 1024 });
+  const writes = Array.from({ length: 40 }, (_, i) => worker.update(1, bytes(65_536, i))); // more than the ring
   expect(writes.some((w) => w !== undefined)).toBe(true);
-  await hasher.terminate();
+  await worker.terminate();
   await Promise.all(writes);
-  expect(await session.digest()).toBeUndefined();
-  expect(session.update(bytes(10, 1))).toBeUndefined();
+  expect(worker.exited).toBe(true);
+  expect(await worker.digest(1)).toBeUndefined();
+
+  const hasher = new Hasher();
+  const lost = hasher.open();
+  await feed(lost, [bytes(100_000, 1)]);
+  await hasher.terminate();
+  expect(await lost.digest()).toBeUndefined();
   const next = hasher.open();
   expect(hasher.usesWorker()).toBe(true);
-  next.update(bytes(10, 1));
-  expect(await next.digest()).toBe(sha256([bytes(10, 1)]));
+  await feed(next, [bytes(100_000, 1)]);
+  expect(await next.digest()).toBe(sha256([bytes(100_000, 1)]));
   await hasher.terminate();
 });
 
 test('a worker that fails: sessions hash in-process meanwhile, with the same digests', async () => {
   const hasher = new Hasher({ source: 'throw new Error("no hashing today")' });
   const lost = hasher.open();
-  lost.update(bytes(100, 1));
+  await feed(lost, [bytes(100_000, 1)]);
   expect(await lost.digest()).toBeUndefined(); // resolved by the failed worker's exit
   expect(hasher.usesWorker()).toBe(false);
   const inline = hasher.open();
-  expect(inline.update(bytes(100, 1))).toBeUndefined();
-  expect(await inline.digest()).toBe(sha256([bytes(100, 1)]));
+  await feed(inline, [bytes(100_000, 1)]);
+  expect(await inline.digest()).toBe(sha256([bytes(100_000, 1)]));
 });
 
 test('an idle worker ends itself, with its sessions', async () => {
