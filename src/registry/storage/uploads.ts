@@ -3,21 +3,19 @@
  * session is a small `info.json` and the driver's upload writer at `data`; its bytes become a blob only at commit,
  * after their digest is verified.
  *
- * Hashing: while a session's bytes all flow through this process, a running sha256 is kept, so commit needs no
- * second read; it is computed on the process's hash worker thread (hasher/), off the event loop. When part of the
- * upload came through another process (or the digest is sha512, or the hash worker exited and took the running
- * hash with it), commit takes the sha256 from the hash state the driver saved with the upload (the S3 driver), else
- * re-hashes what the writer reads back. Nothing is ever held in memory whole.
+ * Hashing: while a session's bytes all flow through this process, a running sha256 is kept in memory, so commit
+ * needs no second read. When part of the upload came through another process (or the digest is sha512), commit
+ * takes the sha256 from the hash state the driver saved with the upload (the S3 driver), else re-hashes what the
+ * writer reads back. Nothing is ever held in memory whole.
  *
  * Disk full: a request whose write hits ENOSPC (append, commit, or opening the session) discards its session, so
  * its bytes are freed at once and nothing of it stays visible.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { BoundError, RegistryError } from '../errors.js';
 import { formatDigest, newHash, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blobs.js';
 import type { StorageDriver, Writer } from './driver.js';
-import { sharedHasher, type Hasher, type HashSession } from './hasher/index.js';
 import { isDiskFull } from './health.js';
 import { isValidUploadId, uploadDataPath, uploadDir, uploadInfoPath, UPLOADS_DIR } from './paths.js';
 import { UPLOAD_LIMITS, UploadSlots, type SessionCaps, type SessionOwner } from './upload-slots.js';
@@ -30,7 +28,7 @@ interface UploadInfo extends SessionOwner {
 /** The running sha256 of a session whose every byte passed through this process. */
 interface HashState {
   offset: number;
-  hash: HashSession;
+  hash: Hash;
 }
 
 /** A chunk's declared placement (`Content-Range` start and `Content-Length`), when the client sent them. */
@@ -73,7 +71,6 @@ export class UploadStore {
   constructor(
     private readonly driver: StorageDriver,
     private readonly blobs: BlobStore,
-    private readonly hasher: Pick<Hasher, 'open'> = sharedHasher,
   ) {
     this.#slots = new UploadSlots(driver);
   }
@@ -93,7 +90,7 @@ export class UploadStore {
       await this.#discard(id, caps ? info : undefined).catch(() => undefined); // e.g. ENOSPC: no half-made session
       throw err;
     }
-    this.#hashes.set(id, { offset: 0, hash: this.hasher.open() });
+    this.#hashes.set(id, { offset: 0, hash: newHash('sha256') });
     return id;
   }
 
@@ -136,7 +133,7 @@ export class UploadStore {
             await this.#place(id, info, writer, digest, hex, bytes.length, range, () => this.blobs.commitBytes(writer, digest, bytes));
             return { size: bytes.length, appended: bytes.length, startedAt: info.startedAt };
           } finally {
-            this.#forgetHash(id);
+            this.#hashes.delete(id);
             whole();
           }
         }
@@ -224,7 +221,7 @@ export class UploadStore {
     let forgotten = 0;
     for (const id of [...this.#hashes.keys()]) {
       if (this.#busy.has(id) || (await this.driver.stat(uploadInfoPath(id)))) continue;
-      this.#forgetHash(id);
+      this.#hashes.delete(id);
       forgotten++;
     }
     return forgotten;
@@ -253,25 +250,26 @@ export class UploadStore {
     if (room && range.length !== undefined && size + range.length > room.bytes) throw room.error(size + range.length);
     let state = this.#hashes.get(id);
     if (state && state.offset !== size) {
-      this.#forgetHash(id);
+      this.#hashes.delete(id);
       state = undefined;
     }
     let received = 0;
     const written = await writer
-      .append(state ? state.hash.through(body) : body, (chunk) => {
+      .append(body, (chunk) => {
         received += chunk.length;
         if (max !== undefined && size + received > max) throw tooLarge(max);
         if (room && size + received > room.bytes) throw room.error(size + received);
         if (range.length !== undefined && received > range.length) {
           throw new RegistryError('SIZE_INVALID', 'body longer than Content-Length');
         }
+        state?.hash.update(chunk);
       })
       .catch((err: unknown) => {
-        this.#forgetHash(id);
+        this.#hashes.delete(id);
         throw err;
       });
     if (range.length !== undefined && written !== range.length) {
-      this.#forgetHash(id);
+      this.#hashes.delete(id);
       throw new RegistryError('SIZE_INVALID', `received ${written} bytes, Content-Length said ${range.length}`);
     }
     if (state) state.offset += written;
@@ -279,16 +277,14 @@ export class UploadStore {
   }
 
   /**
-   * The hex digest of a session's bytes: from the running hash when it is complete (and was not lost with a hash
-   * worker), else from the hash state the driver saved with the upload (sha256, on a driver that keeps one), else
-   * read back.
+   * The hex digest of a session's bytes: from the running hash when it is complete, else from the hash state the
+   * driver saved with the upload (sha256, on a driver that keeps one), else read back.
    */
   async #digest(id: string, digest: Digest, writer: Writer): Promise<string> {
     const state = this.#hashes.get(id);
     if (digest.algorithm === 'sha256' && state && state.offset === writer.size) {
       this.#hashes.delete(id);
-      const hex = await state.hash.digest();
-      if (hex !== undefined) return hex;
+      return state.hash.digest('hex');
     }
     if (digest.algorithm === 'sha256' && writer.sha256) return writer.sha256();
     if (!writer.readBack) throw new Error('the storage driver cannot read an upload back, and no hash state is kept');
@@ -319,15 +315,10 @@ export class UploadStore {
 
   /** Forgets a session: cancels its upload (when given), deletes what is left of it and frees its slots. */
   async #discard(id: string, info: UploadInfo | undefined, writer?: Writer): Promise<void> {
-    this.#forgetHash(id);
+    this.#hashes.delete(id);
     await writer?.cancel();
     await this.driver.delete(uploadDir(id));
     if (info) await this.#slots.release(id, info);
-  }
-
-  #forgetHash(id: string): void {
-    this.#hashes.get(id)?.hash.drop();
-    this.#hashes.delete(id);
   }
 
   /**

@@ -6,18 +6,10 @@ import { createHash } from 'node:crypto';
 import type { StorageDriver, Writer } from '../../../../src/registry/storage/driver.js';
 import { MemoryDriver } from '../../../../src/registry/storage/drivers/memory.js';
 import { createStorage } from '../../../../src/registry/storage/index.js';
-import { BlobStore } from '../../../../src/registry/storage/blobs.js';
-import { UploadStore } from '../../../../src/registry/storage/uploads.js';
-import { Hasher, type HashSession } from '../../../../src/registry/storage/hasher/index.js';
 import { requireDigest } from '../../../../src/registry/oci/digest.js';
 
 async function* body(...parts: string[]): AsyncGenerator<Buffer> {
   for (const p of parts) yield Buffer.from(p);
-}
-
-async function* failing(part: string): AsyncGenerator<Buffer> {
-  yield Buffer.from(part);
-  throw new Error('connection reset');
 }
 
 const digestOf = (s: string) => requireDigest(`sha256:${createHash('sha256').update(s).digest('hex')}`);
@@ -161,101 +153,5 @@ describe('session caps (upload-slots.ts)', () => {
     expect((await driver.list('uploads/_slots/repository')).length).toBe(1);
     await storage.uploads.purge(3600_000, Date.now() + 120_000);
     expect(await driver.list('uploads')).toEqual([]);
-  });
-});
-
-describe('running hashes (hasher/)', () => {
-  /** A hasher whose sessions record how each ended. */
-  function recordingHasher(): { hasher: { open(): HashSession }; ends: string[] } {
-    const inner = new Hasher();
-    const ends: string[] = [];
-    return {
-      ends,
-      hasher: {
-        open() {
-          const session = inner.open();
-          return {
-            through: (body) => session.through(body),
-            digest: () => (ends.push('digest'), session.digest()),
-            drop: () => (ends.push('drop'), session.drop()),
-          };
-        },
-      },
-    };
-  }
-
-  test('every session opened ends with one digest or drops its hash: commit, mismatch, cancel, failed append, purge', async () => {
-    const driver = new MemoryDriver();
-    const { hasher, ends } = recordingHasher();
-    const uploads = new UploadStore(driver, new BlobStore(driver), hasher);
-    const committed = await uploads.create('r');
-    await uploads.append('r', committed, body('one ', 'two'));
-    await uploads.commit('r', committed, digestOf('one two'));
-    expect(ends).toEqual(['digest']);
-
-    const mismatch = await uploads.create('r');
-    await expect(uploads.commit('r', mismatch, digestOf('x'), body('y'))).rejects.toMatchObject({ code: 'DIGEST_INVALID' });
-    expect(ends).toEqual(['digest', 'digest']);
-
-    const cancelled = await uploads.create('r');
-    await uploads.append('r', cancelled, body('abc'));
-    await uploads.cancel('r', cancelled);
-    const broken = await uploads.create('r');
-    await expect(uploads.append('r', broken, failing('part'))).rejects.toThrow('connection reset');
-    await uploads.create('r'); // left to purge
-    await uploads.purge(3600_000, Date.now() + 2 * 3600_000);
-    expect(ends).toEqual(['digest', 'digest', 'drop', 'drop', 'drop']);
-  });
-
-  test('a session another process appended to, or gone from storage, drops its hash (forgetGone)', async () => {
-    const shared = new MemoryDriver();
-    const { hasher, ends } = recordingHasher();
-    const here = new UploadStore(shared, new BlobStore(shared), hasher);
-    const there = createStorage(shared.share());
-    const continued = await here.create('r');
-    await there.uploads.append('r', continued, body('elsewhere '));
-    await here.append('r', continued, body('and here'));
-    expect(ends).toEqual(['drop']);
-    await here.commit('r', continued, digestOf('elsewhere and here')); // read back
-    const gone = await here.create('r');
-    await there.uploads.cancel('r', gone);
-    expect(await here.forgetGone()).toBe(1);
-    expect(ends).toEqual(['drop', 'drop']);
-  });
-
-  // bodies over SMALL_BODY_BYTES, which go to the worker (smaller ones are hashed in-process)
-  const before = 'b'.repeat(100_000);
-
-  test('a hash worker that exits mid-upload: commit reads the bytes back; a wrong digest is still refused', async () => {
-    const driver = new MemoryDriver();
-    const hasher = new Hasher();
-    const uploads = new UploadStore(driver, new BlobStore(driver), hasher);
-    const good = await uploads.create('r');
-    const bad = await uploads.create('r');
-    await uploads.append('r', good, body(before));
-    await uploads.append('r', bad, body(before));
-    await hasher.terminate();
-    await uploads.append('r', good, body('after'));
-    await uploads.commit('r', good, digestOf(`${before}after`));
-    expect((await new BlobStore(driver).read(digestOf(`${before}after`)))?.toString()).toBe(`${before}after`);
-    await expect(uploads.commit('r', bad, digestOf(`${before}after`), body('other'))).rejects.toMatchObject({
-      code: 'DIGEST_INVALID',
-    });
-    expect(await new BlobStore(driver).stored(digestOf(`${before}other`))).toBe(false);
-    await hasher.terminate();
-  });
-
-  test('a hash worker that exits, on a driver that cannot read back: commit refuses rather than store unverified', async () => {
-    const driver = withoutReadBack(new MemoryDriver());
-    const hasher = new Hasher();
-    const uploads = new UploadStore(driver, new BlobStore(driver), hasher);
-    const kept = await uploads.create('r');
-    await uploads.append('r', kept, body(before));
-    await uploads.commit('r', kept, digestOf(before)); // from the worker's running hash
-    const id = await uploads.create('r');
-    await uploads.append('r', id, body(before, 'lost'));
-    await hasher.terminate();
-    await expect(uploads.commit('r', id, digestOf(`${before}lost`))).rejects.toThrow(/cannot read an upload back/);
-    expect(await new BlobStore(driver).stored(digestOf(`${before}lost`))).toBe(false);
   });
 });
