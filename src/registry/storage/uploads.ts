@@ -11,7 +11,7 @@
  * Disk full: a request whose write hits ENOSPC (append, commit, or opening the session) discards its session, so
  * its bytes are freed at once and nothing of it stays visible.
  */
-import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { randomUUID, type Hash } from 'node:crypto';
 import { BoundError, RegistryError } from '../errors.js';
 import { formatDigest, newHash, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blobs.js';
@@ -129,7 +129,7 @@ export class UploadStore {
         if (whole) {
           try {
             const bytes = await readExactly(body, range.length!, () => undefined);
-            const hex = createHash('sha256').update(bytes).digest('hex');
+            const hex = newHash('sha256').update(bytes).digest('hex');
             await this.#place(id, info, writer, digest, hex, bytes.length, range, () => this.blobs.commitBytes(writer, digest, bytes));
             return { size: bytes.length, appended: bytes.length, startedAt: info.startedAt };
           } finally {
